@@ -1,0 +1,122 @@
+"""Shared contract of the data package: seeding, the example record and its schema.
+
+Every generated or loaded example, whatever its source, becomes one record with the same
+columns, so that data sets from the generator and from real files can be concatenated,
+compared and fed to the same feature extractor.
+
+Conventions used throughout ``spectrumfm_hf.data``:
+
+* IQ samples are complex baseband, ``complex64`` in memory and ``float32 (num_samples, 2)``
+  (I then Q) on disk.
+* Frequencies are *normalised* to the sample rate (cycles per sample, in [-0.5, 0.5)) unless
+  a name ends in ``_hz``; times are in samples unless a name ends in ``_s``.
+* Powers are mean ``|x|**2`` per sample; transmitters return unit-power signals, so the
+  channel alone decides the received power and the SNR.
+* Randomness comes from a ``numpy.random.Generator`` passed in, never from global state.
+  The generator of example ``index`` in a data set of seed ``seed`` is
+  :func:`example_rng`, so an example is the same whichever worker makes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+
+class SpectrumDataError(ValueError):
+    """Raised for invalid data, files or generation parameters (names what was expected)."""
+
+
+def example_seed_sequence(seed: int, index: int) -> np.random.SeedSequence:
+    """Seed sequence of example ``index`` of a data set seeded with ``seed``.
+
+    Args:
+        seed: the data set's seed (a non-negative integer).
+        index: the example's position in the data set (a non-negative integer).
+    """
+    if int(seed) < 0 or int(index) < 0:
+        raise SpectrumDataError(f"seed and index must be non-negative integers, got seed={seed}, index={index}")
+    return np.random.SeedSequence(entropy=int(seed), spawn_key=(int(index),))
+
+
+def example_rng(seed: int, index: int) -> np.random.Generator:
+    """Random generator of example ``index`` in a data set seeded with ``seed``.
+
+    Independent of how the data set is split across processes: the same (seed, index)
+    always gives the same stream.
+    """
+    return np.random.default_rng(example_seed_sequence(seed, index))
+
+
+@dataclass
+class Transmission:
+    """What a transmitter emits: unit-power complex baseband and the parameters it drew.
+
+    Attributes:
+        iq: complex64 array of shape ``(num_samples,)`` with mean power 1.
+        params: generation parameters (keys from :data:`GENERATION_PARAMETERS`).
+    """
+
+    iq: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Transmitter(Protocol):
+    """Makes one transmission of ``num_samples`` samples; knows nothing of the channel."""
+
+    def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission: ...
+
+
+class ChannelTransform(Protocol):
+    """One impairment: takes and returns complex baseband, records what it drew in ``params``."""
+
+    def __call__(self, iq: np.ndarray, rng: np.random.Generator, params: dict[str, Any]) -> np.ndarray: ...
+
+
+# Columns every example record carries besides ``iq`` and ``label``. A generator fills the
+# ones that apply to it; the rest take the default (NaN for numbers, "" for strings), so all
+# sources share one schema. Units are in the names or in the comment.
+GENERATION_PARAMETERS: dict[str, tuple[str, Any]] = {
+    "snr_db": ("float32", float("nan")),  # signal-to-noise ratio per sample in the signal's band, dB
+    "source": ("string", ""),  # e.g. "synthetic/amc-rml2016", "rml2016.10a", "sigmf"
+    "seed": ("int64", -1),  # the data set's seed; -1 when not generated
+    "index": ("int64", -1),  # the example's index in its source
+    "modulation": ("string", ""),  # transmitter's class name (modulation or technology)
+    "samples_per_symbol": ("float32", float("nan")),
+    "pulse_shape": ("string", ""),  # "rrc", "rectangular", "gaussian", ""
+    "rolloff": ("float32", float("nan")),  # RRC roll-off factor
+    "bandwidth": ("float32", float("nan")),  # occupied bandwidth, normalised to the sample rate
+    "cfo": ("float32", float("nan")),  # carrier-frequency offset, cycles per sample
+    "phase_offset_rad": ("float32", float("nan")),
+    "fading": ("string", ""),  # "none", "rayleigh", "rician"
+    "k_factor_db": ("float32", float("nan")),  # Rician K-factor, dB
+    "doppler": ("float32", float("nan")),  # maximum Doppler shift, cycles per sample
+    "isr_db": ("float32", float("nan")),  # interference-to-signal ratio, dB
+    "interference": ("string", ""),  # anomaly type for anomaly detection, "" for none
+    "noise_uncertainty_db": ("float32", float("nan")),  # spectrum sensing noise-power error, dB
+}
+
+
+def fill_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """Return ``params`` restricted to :data:`GENERATION_PARAMETERS` with defaults filled in."""
+    return {name: params.get(name, default) for name, (_, default) in GENERATION_PARAMETERS.items()}
+
+
+def iq_to_real(iq: np.ndarray) -> np.ndarray:
+    """Complex ``(..., n)`` IQ to float32 ``(..., n, 2)`` (I then Q)."""
+    iq = np.asarray(iq)
+    return np.stack([iq.real, iq.imag], axis=-1).astype(np.float32, copy=False)
+
+
+def real_to_iq(iq_real: np.ndarray) -> np.ndarray:
+    """Float ``(..., n, 2)`` (I then Q) to complex64 ``(..., n)``."""
+    iq_real = np.asarray(iq_real)
+    if iq_real.ndim < 1 or iq_real.shape[-1] != 2:
+        raise SpectrumDataError(f"expected a trailing I/Q axis of size 2, got shape {iq_real.shape}")
+    return (iq_real[..., 0] + 1j * iq_real[..., 1]).astype(np.complex64)
+
+
+ExampleFactory = Callable[[int, int], dict[str, Any]]
+"""``factory(seed, index) -> record``: what a task generator exposes to the data set builders."""
