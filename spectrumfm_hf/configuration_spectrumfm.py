@@ -77,6 +77,10 @@ class SpectrumFMConfig(PretrainedConfig):
         mask_ratio (`float`, defaults to 0.15):
             Pre-training mask ratio r (eq. 20): each symbol is masked with probability r.
             The authors' code uses 0.3.
+        validate_input_range (`bool`, defaults to `True`):
+            Refuse ``input_values`` outside [0, 1] (give or take 0.01): the model is defined on
+            min-max normalised windows (eq. 7), and un-normalised IQ would otherwise pass
+            silently (or overflow). Turn off to train on another normalisation.
         input_noise_std (`float`, defaults to 0.0):
             Standard deviation of Gaussian noise added to the normalised input while training
             (1e-3 in the authors' code).
@@ -128,6 +132,7 @@ class SpectrumFMConfig(PretrainedConfig):
         layer_norm_eps: float = 1e-5,
         initializer_range: float = 0.02,
         mask_ratio: float = 0.15,
+        validate_input_range: bool = True,
         input_noise_std: float = 0.0,
         reconstruction_loss_weight: float = 1.0,
         next_slot_loss_weight: float = 1.0,
@@ -158,6 +163,7 @@ class SpectrumFMConfig(PretrainedConfig):
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
         self.mask_ratio = mask_ratio
+        self.validate_input_range = validate_input_range
         self.input_noise_std = input_noise_std
         self.reconstruction_loss_weight = reconstruction_loss_weight
         self.next_slot_loss_weight = next_slot_loss_weight

@@ -125,7 +125,13 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         return value
 
     def _as_captures(self, iq) -> list[np.ndarray]:
-        """Any accepted input form -> list of complex128 1-D captures."""
+        """Any accepted input form -> non-empty list of complex128 1-D captures."""
+        captures = self._collect_captures(iq)
+        if not captures:
+            raise SpectrumFMInputError("iq holds no capture (a batch axis of length 0); expected at least one")
+        return captures
+
+    def _collect_captures(self, iq) -> list[np.ndarray]:
         iq = self._to_numpy(iq)
         if isinstance(iq, (list, tuple)):
             if len(iq) == 0:
@@ -168,6 +174,9 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
     def _one_capture(array: np.ndarray, name: str) -> np.ndarray:
         """Check one capture and return it as complex128 of shape (n,)."""
         kind = array.dtype.kind
+        if kind in "fc" and not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))[0]
+            raise SpectrumFMInputError(f"{name}: the capture contains NaN or Inf (first at index {tuple(int(i) for i in bad)})")
         if kind == "c":
             if array.ndim != 1:
                 raise SpectrumFMInputError(f"{name}: a complex capture must be 1-D (samples,), got shape {array.shape}")
@@ -187,9 +196,6 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
             )
         if capture.shape[0] == 0:
             raise SpectrumFMInputError(f"{name}: the capture is empty; expected at least one IQ sample")
-        if not np.isfinite(capture).all():
-            bad = int(np.flatnonzero(~np.isfinite(capture))[0])
-            raise SpectrumFMInputError(f"{name}: the capture contains NaN or Inf (first at sample {bad})")
         return capture
 
     # ---------------------------------------------------------------- windowing
@@ -223,15 +229,18 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
     def amplitude_phase(self, windows: np.ndarray, peak: np.ndarray) -> np.ndarray:
         """Eq. 4-6 on (W, N) complex windows -> (W, N, 2) amplitude (or log amplitude) and phase.
 
-        ``peak`` (W,) is the capture's peak magnitude per window; dividing by it first keeps
-        ``abs`` from overflowing or underflowing and leaves eq. 7's result unchanged, since
-        min-max normalisation does not see a positive scale (nor, for log amplitude, an offset).
+        ``peak`` (W,) is the capture's largest |I| or |Q| per window; scaling by the power of two
+        nearest to it first (exact, and safe for subnormal or near-overflow values) keeps ``abs``
+        from overflowing and leaves eq. 7's result unchanged, since min-max normalisation does
+        not see a positive scale (nor, for log amplitude, an offset).
         """
-        scaled = windows / peak[:, None]
-        amplitude = np.abs(scaled)
+        _, exponent = np.frexp(peak)
+        shift = -exponent[:, None]
+        real, imag = np.ldexp(windows.real, shift), np.ldexp(windows.imag, shift)
+        amplitude = np.hypot(real, imag)
         if self.log_amplitude:
             amplitude = np.log(np.maximum(amplitude, self.log_amplitude_floor))
-        return np.stack([amplitude, np.angle(scaled)], axis=-1)
+        return np.stack([amplitude, np.arctan2(imag, real)], axis=-1)
 
     def min_max_normalise(self, features: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Eq. 7 per window and channel over real symbols; padding stays at ``padding_value``."""

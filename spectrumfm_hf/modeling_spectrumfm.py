@@ -40,6 +40,10 @@ except ImportError:  # transformers 4.x
 # --------------------------------------------------------------------------------------
 
 
+# Slack on the [0, 1] input range for rounding (bf16 inputs, user-side noise).
+INPUT_RANGE_TOLERANCE = 1e-2
+
+
 def _is_compiling() -> bool:
     return hasattr(torch, "compiler") and torch.compiler.is_compiling()
 
@@ -65,8 +69,18 @@ def check_input_values(input_values, config: SpectrumFMConfig) -> None:
             f"input_values has {num_symbols} symbols per window, more than max_position_embeddings="
             f"{config.max_position_embeddings}; window long captures with SpectrumFMFeatureExtractor"
         )
-    if not _is_compiling() and not torch.isfinite(input_values).all():
+    if _is_compiling():
+        return
+    if not torch.isfinite(input_values).all():
         raise SpectrumFMInputError("input_values contains NaN or Inf")
+    if config.validate_input_range:
+        low, high = float(input_values.min()), float(input_values.max())
+        if low < -INPUT_RANGE_TOLERANCE or high > 1.0 + INPUT_RANGE_TOLERANCE:
+            raise SpectrumFMInputError(
+                f"input_values must be min-max normalised to [0, 1] (eq. 7), got values in [{low:.4g}, {high:.4g}]; "
+                "prepare IQ with SpectrumFMFeatureExtractor, or set config.validate_input_range=False for "
+                "another normalisation"
+            )
 
 
 def _check_symbol_mask(mask, name: str, shape: tuple[int, int]) -> torch.Tensor | None:

@@ -1,0 +1,159 @@
+"""SpectrumFMFeatureExtractor: eq. 4-7, windowing, input forms, errors, persistence."""
+
+import numpy as np
+import pytest
+import torch
+
+from spectrumfm_hf import SpectrumFMFeatureExtractor, SpectrumFMInputError, SpectrumFMInputTypeError
+
+HALF_PI = np.pi / 2
+
+
+def test_amplitude_phase_and_min_max_on_a_hand_made_window():
+    extractor = SpectrumFMFeatureExtractor(window_length=4)
+    iq = np.array([1 + 0j, 0 + 2j, -3 + 0j, 0 - 4j])
+    features = extractor(iq)["input_values"][0]
+    # Eq. 6: amplitudes 1, 2, 3, 4 and phases 0, pi/2, pi, -pi/2; eq. 7 per channel.
+    np.testing.assert_allclose(features[:, 0], [0, 1 / 3, 2 / 3, 1], atol=1e-6)
+    phases = np.array([0, HALF_PI, np.pi, -HALF_PI])
+    np.testing.assert_allclose(features[:, 1], (phases + HALF_PI) / (1.5 * np.pi), atol=1e-6)
+    assert features.dtype == np.float32
+
+
+def test_log_amplitude_variant_normalises_the_logarithm():
+    extractor = SpectrumFMFeatureExtractor(window_length=3, log_amplitude=True)
+    features = extractor(np.array([1 + 0j, 10 + 0j, 100 + 0j]))["input_values"][0]
+    np.testing.assert_allclose(features[:, 0], [0, 0.5, 1], atol=1e-6)
+
+
+def test_result_does_not_depend_on_the_capture_scale():
+    rng = np.random.default_rng(0)
+    iq = rng.standard_normal(256) + 1j * rng.standard_normal(256)
+    extractor = SpectrumFMFeatureExtractor()
+    np.testing.assert_allclose(extractor(iq)["input_values"], extractor(1e-30 * iq)["input_values"], atol=1e-6)
+    np.testing.assert_allclose(extractor(iq)["input_values"], extractor(1e300 * iq)["input_values"], atol=1e-6)
+
+
+def test_a_1000_sample_capture_gives_eight_windows_with_the_last_padded():
+    rng = np.random.default_rng(1)
+    iq = rng.standard_normal(1000) + 1j * rng.standard_normal(1000)
+    out = SpectrumFMFeatureExtractor()(iq, return_tensors="np")
+    assert out["input_values"].shape == (8, 128, 2)
+    np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000, 128))
+    assert out["attention_mask"][:7].all()
+    assert out["attention_mask"][7].sum() == 1000 - 7 * 128
+    # Padding is excluded from the normalisation and holds the padding value.
+    last = out["input_values"][7]
+    assert np.all(last[104:] == 0.0)
+    np.testing.assert_allclose(last[:104].min(axis=0), 0.0, atol=1e-7)
+    np.testing.assert_allclose(last[:104].max(axis=0), 1.0, atol=1e-6)
+
+
+def test_drop_mode_discards_the_partial_window():
+    iq = np.exp(1j * np.arange(1000) * 0.1) * np.linspace(1, 2, 1000)
+    out = SpectrumFMFeatureExtractor(last_window="drop")(iq)
+    assert out["input_values"].shape == (7, 128, 2)
+    assert out["attention_mask"].all()
+
+
+def test_hop_length_overlaps_windows():
+    iq = np.exp(1j * np.arange(1000) * 0.1) * np.linspace(1, 2, 1000)
+    out = SpectrumFMFeatureExtractor(hop_length=64, last_window="drop")(iq)
+    np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000 - 128 + 1, 64))
+
+
+def test_a_list_of_captures_of_different_lengths_records_their_origin():
+    rng = np.random.default_rng(2)
+    captures = [rng.standard_normal(n) + 1j * rng.standard_normal(n) for n in (300, 128, 50)]
+    out = SpectrumFMFeatureExtractor()(captures, return_tensors="pt")
+    assert isinstance(out["input_values"], torch.Tensor)
+    assert out["capture_index"].tolist() == [0, 0, 0, 1, 2]
+    assert out["window_start"].tolist() == [0, 128, 256, 0, 0]
+    assert out["attention_mask"].sum(dim=1).tolist() == [128, 128, 44, 128, 50]
+
+
+def test_real_iq_pairs_complex_and_integer_inputs_agree():
+    rng = np.random.default_rng(3)
+    iq = (rng.integers(-2000, 2000, 256) + 1j * rng.integers(-2000, 2000, 256)).astype(np.complex64)
+    extractor = SpectrumFMFeatureExtractor()
+    expected = extractor(iq)["input_values"]
+    pairs = np.stack([iq.real, iq.imag], axis=-1)
+    np.testing.assert_allclose(extractor(pairs)["input_values"], expected, atol=1e-6)
+    np.testing.assert_allclose(extractor(pairs.astype(np.int16))["input_values"], expected, atol=1e-6)
+    np.testing.assert_allclose(extractor(torch.from_numpy(iq))["input_values"], expected, atol=1e-6)
+    batch = extractor(np.stack([pairs, pairs]))
+    assert batch["capture_index"].tolist() == [0, 0, 1, 1]
+
+
+def test_constant_and_zero_power_windows_get_the_fill_value_not_nan():
+    extractor = SpectrumFMFeatureExtractor(window_length=16)
+    zeros = extractor(np.zeros(16, np.complex64))["input_values"]
+    assert np.isfinite(zeros).all() and np.all(zeros == 0.5)
+    tone = extractor(np.exp(1j * np.arange(16) * 0.3))["input_values"][0]
+    assert np.all(tone[:, 0] == 0.5)  # constant envelope: amplitude is featureless
+    assert tone[:, 1].min() == 0.0 and tone[:, 1].max() == pytest.approx(1.0)
+
+
+def test_constant_windows_can_be_refused():
+    extractor = SpectrumFMFeatureExtractor(window_length=16, constant_window="error")
+    with pytest.raises(SpectrumFMInputError, match="constant amplitude"):
+        extractor(np.zeros(16, np.complex64))
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.array([1 + 1j, np.nan, 0j]), "NaN or Inf"),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), "NaN or Inf"),
+        (np.ones(10), r"shape \(samples, 2\)"),
+        (np.ones((10, 3)), r"shape \(samples, 2\)"),
+        (np.ones((2, 2, 10), np.complex64), "must be 1-D"),
+        (np.zeros(0, np.complex64), "empty"),
+        ([], "empty list"),
+        ([[1, 2], [3]], r"shape \(samples, 2\)"),
+    ],
+)
+def test_bad_values_and_shapes_raise_input_errors(bad, message):
+    with pytest.raises(SpectrumFMInputError, match=message):
+        SpectrumFMFeatureExtractor()(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.ones((10, 2), bool), np.ones((10, 2), np.uint8), np.array(["a", "b"]), None, {"iq": 1}],
+)
+def test_wrong_types_raise_type_errors(bad):
+    with pytest.raises(SpectrumFMInputTypeError):
+        SpectrumFMFeatureExtractor()(bad)
+
+
+def test_drop_mode_with_only_short_captures_says_why():
+    with pytest.raises(SpectrumFMInputError, match="last_window='pad'"):
+        SpectrumFMFeatureExtractor(last_window="drop")(np.ones(50, np.complex64))
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [(dict(window_length=0), "window_length"), (dict(last_window="wrap"), "last_window"),
+     (dict(constant_window="skip"), "constant_window"), (dict(hop_length=-1), "hop_length")],
+)
+def test_invalid_options_raise(options, named):
+    with pytest.raises(SpectrumFMInputError, match=named):
+        SpectrumFMFeatureExtractor(**options)
+
+
+def test_mismatched_sampling_rate_is_refused():
+    extractor = SpectrumFMFeatureExtractor(sampling_rate=1e6)
+    with pytest.raises(SpectrumFMInputError, match="resample"):
+        extractor(np.ones(128, np.complex64) * 1j, sampling_rate=2e6)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    extractor = SpectrumFMFeatureExtractor(window_length=64, hop_length=32, log_amplitude=True, sampling_rate=2e6)
+    extractor.save_pretrained(tmp_path)
+    assert (tmp_path / "preprocessor_config.json").exists()
+    loaded = SpectrumFMFeatureExtractor.from_pretrained(tmp_path)
+    assert loaded.to_dict() == extractor.to_dict()
+    rng = np.random.default_rng(4)
+    iq = rng.standard_normal(500) + 1j * rng.standard_normal(500)
+    np.testing.assert_array_equal(loaded(iq)["input_values"], extractor(iq)["input_values"])
