@@ -48,8 +48,9 @@ class SpectrumFMConfig(PretrainedConfig):
             Feed-forward dimension d_feed (eq. 11, 18).
         hidden_act (`str`, defaults to `"gelu"`):
             Activation of the feed-forward modules.
-        hidden_dropout_prob (`float`, defaults to 0.1):
-            Dropout on each module's output before its residual add.
+        hidden_dropout_prob (`float`, defaults to 0.0):
+            Dropout on each module's output before its residual add. The paper specifies
+            none; 0.1 is the usual Conformer value.
         attention_probs_dropout_prob (`float`, defaults to 0.0):
             Dropout on attention weights.
         max_position_embeddings (`int`, defaults to 128):
@@ -121,7 +122,7 @@ class SpectrumFMConfig(PretrainedConfig):
         num_attention_heads: int = 4,
         intermediate_size: int = 512,
         hidden_act: str = "gelu",
-        hidden_dropout_prob: float = 0.1,
+        hidden_dropout_prob: float = 0.0,
         attention_probs_dropout_prob: float = 0.0,
         max_position_embeddings: int = 128,
         position_embedding_type: str = "sinusoidal",

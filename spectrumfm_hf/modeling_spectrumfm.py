@@ -156,8 +156,7 @@ class SpectrumFMFeedForward(nn.Module):
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        hidden_states = self.activation(self.fc1(hidden_states))
-        return self.dropout(self.fc2(self.dropout(hidden_states)))
+        return self.dropout(self.fc2(self.activation(self.fc1(hidden_states))))
 
 
 class SpectrumFMSelfAttention(nn.Module):

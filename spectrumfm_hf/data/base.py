@@ -96,6 +96,22 @@ GENERATION_PARAMETERS: dict[str, tuple[str, Any]] = {
     "isr_db": ("float32", float("nan")),  # interference-to-signal ratio, dB
     "interference": ("string", ""),  # anomaly type for anomaly detection, "" for none
     "noise_uncertainty_db": ("float32", float("nan")),  # spectrum sensing noise-power error, dB
+    "sample_offset": ("int64", -1),  # first sample of a window cut from a longer frame or recording; -1 otherwise
+    "configuration": ("string", ""),  # transmitter settings outside the other columns, "key=value" pairs
+    "task": ("string", ""),  # task family a pre-training example was drawn from, e.g. "wtc"; "" otherwise
+    "modulation_index": ("float32", float("nan")),  # FSK h, FM deviation / audio bandwidth, AM depth
+    "bt_product": ("float32", float("nan")),  # Gaussian pulse bandwidth-time product
+    "cfo_drift": ("float32", float("nan")),  # carrier-frequency drift, cycles per sample per sample
+    "delay_spread": ("float32", float("nan")),  # RMS delay spread of the multipath profile, samples
+    "timing_offset": ("float32", float("nan")),  # fractional sampling delay, samples
+    "sample_rate_offset_ppm": ("float32", float("nan")),  # receiver sample-clock offset, ppm
+    "phase_noise_std_rad": ("float32", float("nan")),  # Wiener phase-noise increment std per sample, rad
+    "iq_gain_imbalance_db": ("float32", float("nan")),  # Q/I amplitude ratio, dB
+    "iq_phase_imbalance_deg": ("float32", float("nan")),  # quadrature phase error, degrees
+    "dc_offset_db": ("float32", float("nan")),  # DC offset power relative to the capture power, dB
+    "pa_input_backoff_db": ("float32", float("nan")),  # PA saturation level above the input RMS, dB
+    "adc_bits": ("int64", -1),  # ADC resolution, bits; -1 when not quantised
+    "adc_headroom_db": ("float32", float("nan")),  # ADC full scale above the per-rail RMS, dB
 }
 
 

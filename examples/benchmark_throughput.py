@@ -1,0 +1,177 @@
+"""Training-step time and inference throughput of SpectrumFM at the paper configuration.
+
+Settings: fp32 and bf16 autocast, each eager and with ``torch.compile``; on a GPU also the
+model FLOPs utilisation. Each setting runs in its own process so that its peak RSS is its
+own. Prints one JSON line per setting and measurement.
+
+    python examples/benchmark_throughput.py                    # all settings, 2 CPU threads
+    python examples/benchmark_throughput.py --settings fp32-eager bf16-eager --steps 3
+
+Training step: forward of SpectrumFMForPretraining (masked reconstruction + next-slot
+prediction), backward and an AdamW update, batch 64. Inference: SpectrumFMModel forward in
+inference mode, batch 256, windows per second. Inputs are random windows in [0, 1] from a
+fixed seed; the figures depend on the machine, not on the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+SETTINGS = ("fp32-eager", "bf16-eager", "fp32-compile", "bf16-compile")
+# Dense bf16 tensor throughput by device name, for model FLOPs utilisation (TFLOP/s).
+GPU_PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "4090": 165.0}
+
+
+def encoder_flops_per_window(config, num_symbols: int) -> float:
+    """Matrix-multiply FLOPs of one encoder forward over one window (2 per multiply-add)."""
+    d, f, n = config.hidden_size, config.intermediate_size, num_symbols
+    per_symbol_per_layer = (
+        2 * 2 * d * f  # two feed-forward modules, two linear maps each
+        + 4 * d * d  # query, key, value, output
+        + 2 * n * d  # scores and weighted sum over n keys
+        + 2 * d * d + d * d  # pointwise d -> 2d and d -> d
+        + config.conv_kernel_size * d  # depthwise
+    )
+    return 2.0 * per_symbol_per_layer * n * config.num_hidden_layers + 2.0 * config.num_input_channels * d * n
+
+
+def pretraining_step_flops(config, batch_size: int, num_symbols: int) -> float:
+    """Forward + backward (about twice the forward) of one pre-training step, encoder only."""
+    passes = 1 if config.pretraining_single_pass else 2
+    return 3.0 * passes * encoder_flops_per_window(config, num_symbols) * batch_size
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def run_setting(args) -> list[dict]:
+    import torch
+
+    from spectrumfm_hf import SpectrumFMConfig, SpectrumFMForPretraining, SpectrumFMModel
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
+    precision, mode = args.worker.split("-")
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    config = SpectrumFMConfig()  # the paper's: d=256, d_feed=512, H=4, L=16, N=128
+    n = config.max_position_embeddings
+    generator = torch.Generator(device="cpu").manual_seed(args.seed)
+    common = {
+        "setting": args.worker, "device": torch.cuda.get_device_name(0) if device.type == "cuda" else platform.processor() or "cpu",
+        "torch": torch.__version__, "threads": args.threads, "seed": args.seed,
+        "config": {k: getattr(config, k) for k in ("hidden_size", "intermediate_size", "num_attention_heads",
+                                                   "num_hidden_layers", "max_position_embeddings", "mask_ratio")},
+    }
+
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def timed(step, repeats):
+        times = []
+        for _ in range(repeats):
+            synchronize()
+            start = time.perf_counter()
+            step()
+            synchronize()
+            times.append(time.perf_counter() - start)
+        return times
+
+    results = []
+    # --- training step -------------------------------------------------------------------
+    model = SpectrumFMForPretraining(config).to(device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    forward = torch.compile(model) if mode == "compile" else model
+    batch = torch.rand(args.train_batch, n, 2, generator=generator).to(device)
+    masks = [model.make_symbol_mask(args.train_batch, n, generator).to(device) for _ in range(4)]
+    state = {"i": 0}
+
+    def train_step():
+        with autocast:
+            loss = forward(batch, symbol_mask=masks[state["i"] % 4]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        state["i"] += 1
+
+    compile_start = time.perf_counter()
+    timed(train_step, args.warmup)
+    warmup_s = time.perf_counter() - compile_start
+    times = timed(train_step, args.steps)
+    step_s = statistics.median(times)
+    record = {**common, "measurement": "train_step", "batch_size": args.train_batch, "seconds_per_step": round(step_s, 4),
+              "steps_timed": args.steps, "warmup_seconds": round(warmup_s, 2), "peak_rss_gib": round(peak_rss_gib(), 3)}
+    if device.type == "cuda":
+        record["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 3)
+        peak = next((v for k, v in GPU_PEAK_BF16_TFLOPS.items() if k in common["device"]), None)
+        if peak and precision == "bf16":
+            achieved = pretraining_step_flops(config, args.train_batch, n) / step_s / 1e12
+            record["model_tflops"] = round(achieved, 2)
+            record["mfu"] = round(achieved / peak, 4)
+    results.append(record)
+    print(json.dumps(record), flush=True)
+    del model, optimizer, forward
+
+    # --- inference ---------------------------------------------------------------------
+    encoder = SpectrumFMModel(config).to(device).eval()
+    run = torch.compile(encoder) if mode == "compile" else encoder
+    windows = torch.rand(args.infer_batch, n, 2, generator=generator).to(device)
+
+    def infer():
+        with torch.inference_mode(), autocast:
+            run(windows)
+
+    timed(infer, max(1, args.warmup - 1))
+    times = timed(infer, args.steps)
+    seconds = statistics.median(times)
+    record = {**common, "measurement": "inference", "batch_size": args.infer_batch,
+              "windows_per_second": round(args.infer_batch / seconds, 1), "seconds_per_batch": round(seconds, 4),
+              "peak_rss_gib": round(peak_rss_gib(), 3)}
+    if device.type == "cuda":
+        peak = next((v for k, v in GPU_PEAK_BF16_TFLOPS.items() if k in common["device"]), None)
+        if peak and precision == "bf16":
+            achieved = encoder_flops_per_window(config, n) * args.infer_batch / seconds / 1e12
+            record["model_tflops"] = round(achieved, 2)
+            record["mfu"] = round(achieved / peak, 4)
+    results.append(record)
+    print(json.dumps(record), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=SETTINGS)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (torch.set_num_threads)")
+    parser.add_argument("--train-batch", type=int, default=64)
+    parser.add_argument("--infer-batch", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=3, help="timed repetitions; the median is reported")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed repetitions first (compilation happens here)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cpu", action="store_true", help="stay on the CPU even if a GPU is present")
+    parser.add_argument("--worker", choices=SETTINGS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_setting(args)
+        return
+    for setting in args.settings:
+        command = [sys.executable, os.path.abspath(__file__), "--worker", setting] + [
+            a for a in sys.argv[1:] if a not in args.settings and a != "--settings"
+        ]
+        completed = subprocess.run(command, capture_output=True, text=True)
+        sys.stdout.write(completed.stdout)
+        if completed.returncode != 0:
+            print(json.dumps({"setting": setting, "error": completed.stderr.strip().splitlines()[-1:]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

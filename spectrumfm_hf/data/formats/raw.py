@@ -1,0 +1,164 @@
+"""Raw interleaved complex binary (SigMF datatype names) and ``.npy`` IQ, cut into windows.
+
+Integer samples are mapped to about [-1, 1]: signed types divide by ``2**(bits - 1)``; unsigned
+types (``cu8`` from RTL-SDR dongles) subtract the mid-scale 127.5 first, since their zero level
+lies between two codes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+
+from ..base import SpectrumDataError
+from .reader import RecordReader, check_positive, file_identity, make_batch, window_starts, windows
+
+# SigMF datatype -> (numpy type of one I or Q component, zero level, full scale).
+COMPLEX_DATATYPES: dict[str, tuple[str, float, float]] = {
+    "cf64_le": ("<f8", 0.0, 1.0),
+    "cf64_be": (">f8", 0.0, 1.0),
+    "cf32_le": ("<f4", 0.0, 1.0),
+    "cf32_be": (">f4", 0.0, 1.0),
+    "ci32_le": ("<i4", 0.0, 2.0**31),
+    "ci32_be": (">i4", 0.0, 2.0**31),
+    "ci16_le": ("<i2", 0.0, 2.0**15),
+    "ci16_be": (">i2", 0.0, 2.0**15),
+    "ci8": ("i1", 0.0, 2.0**7),
+    "cu32_le": ("<u4", 2.0**31 - 0.5, 2.0**31 - 0.5),
+    "cu32_be": (">u4", 2.0**31 - 0.5, 2.0**31 - 0.5),
+    "cu16_le": ("<u2", 2.0**15 - 0.5, 2.0**15 - 0.5),
+    "cu16_be": (">u2", 2.0**15 - 0.5, 2.0**15 - 0.5),
+    "cu8": ("u1", 127.5, 127.5),
+}
+
+
+def check_datatype(datatype: str, where: str) -> tuple[np.dtype, float, float]:
+    """Component dtype, zero level and full scale of complex ``datatype``, or an error naming ``where``."""
+    try:
+        component, zero, full_scale = COMPLEX_DATATYPES[datatype]
+    except KeyError:
+        raise SpectrumDataError(
+            f"{where}: unsupported datatype {datatype!r}; expected a complex one of {sorted(COMPLEX_DATATYPES)}"
+        ) from None
+    return np.dtype(component), zero, full_scale
+
+
+def components_to_real(components: np.ndarray, datatype: str) -> np.ndarray:
+    """Stored I/Q components ``(..., 2)`` of ``datatype`` to float32 ``(..., 2)`` scaled to about [-1, 1]."""
+    _, zero, full_scale = check_datatype(datatype, "components_to_real")
+    real = np.asarray(components, dtype=np.float32)
+    if zero or full_scale != 1.0:
+        real = (real - np.float32(zero)) / np.float32(full_scale)
+    return real
+
+
+class RawIQReader(RecordReader):
+    """Windows of ``num_samples`` from a raw binary or ``.npy`` file holding one class.
+
+    Binary files are one stream. A ``.npy`` file may hold complex ``(n,)`` or real ``(n, 2)`` (one
+    stream), or complex ``(..., n)`` / real ``(..., n, 2)`` (one stream per leading index, cut
+    separately so that no window straddles two streams). ``index`` is the stream, and
+    ``sample_offset`` the window's first sample within it.
+
+    Args:
+        path: the file; ``.npy`` files are read with ``allow_pickle=False``.
+        num_samples: samples per window.
+        datatype: SigMF name of the binary layout (``"cf32_le"``, ``"ci16_le"``, ``"cu8"``, ...);
+            required for binary files, must be ``None`` for ``.npy``.
+        stride: samples between window starts; defaults to ``num_samples`` (no overlap).
+        label: class of every window; ``None`` leaves the file unlabelled.
+        class_names: label names; defaults to ``(label,)``, or ``("unlabelled",)``.
+        snr_db: SNR of the recording in dB, if known.
+        source: value of the ``source`` column.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        num_samples: int,
+        datatype: str | None = None,
+        *,
+        stride: int | None = None,
+        label: str | None = None,
+        class_names: Sequence[str] | None = None,
+        snr_db: float = float("nan"),
+        source: str = "raw",
+    ) -> None:
+        self.path, self._file_size, self._file_mtime_ns = file_identity(path, "raw IQ")
+        self.num_samples = check_positive("num_samples", num_samples)
+        self.stride = self.num_samples if stride is None else check_positive("stride", stride)
+        self.is_npy = self.path.suffix.lower() == ".npy"
+        if self.is_npy and datatype is not None:
+            raise SpectrumDataError(f"{self.path}: datatype must be None for .npy files (the header says it), got {datatype!r}")
+        if not self.is_npy and datatype is None:
+            raise SpectrumDataError(f"{self.path}: datatype is required for raw binary files, e.g. 'cf32_le', 'ci16_le', 'cu8'")
+        self.datatype = datatype
+        if class_names is None:
+            class_names = (label,) if label is not None else ("unlabelled",)
+        self.class_names = tuple(class_names)
+        self.label = 0 if label is None else self.label_index(label, "argument label")
+        self.modulation = "" if label is None else label
+        self.snr_db = float(snr_db)
+        self.source = source
+        self.num_streams, self.stream_length = self._streams().shape[:2]
+        self._starts = window_starts(self.stream_length, self.num_samples, self.stride)
+        if len(self) == 0:
+            raise SpectrumDataError(
+                f"{self.path}: streams of {self.stream_length} samples are shorter than one window of {self.num_samples}"
+            )
+
+    def _streams(self) -> np.ndarray:
+        """The file as float32-convertible ``(streams, samples, 2)`` memory map (not yet scaled)."""
+        if self.is_npy:
+            try:
+                array = np.load(self.path, mmap_mode="r", allow_pickle=False)
+            except ValueError as error:
+                raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: {error}") from error
+            if np.iscomplexobj(array) and array.ndim >= 1:
+                # Viewing the complex map as its float parts keeps it a map, not a copy in RAM.
+                component = np.empty(0, dtype=array.dtype).real.dtype
+                rows = np.ascontiguousarray(array).reshape(-1, array.shape[-1])
+                return rows.view(component).reshape(rows.shape[0], rows.shape[1], 2)
+            if array.ndim >= 2 and array.shape[-1] == 2 and np.issubdtype(array.dtype, np.number):
+                return array.reshape(-1, array.shape[-2], 2)
+            raise SpectrumDataError(
+                f"{self.path}: expected complex (..., n) or real (..., n, 2) IQ, got {array.dtype} {array.shape}"
+            )
+        component, _, _ = check_datatype(self.datatype, os.fspath(self.path))
+        sample_bytes = 2 * component.itemsize
+        if self._file_size % sample_bytes:
+            raise SpectrumDataError(
+                f"{self.path}: {self._file_size} bytes is not a whole number of {self.datatype} samples "
+                f"({sample_bytes} bytes each); the file is truncated or the datatype is wrong"
+            )
+        if self._file_size == 0:
+            raise SpectrumDataError(f"{self.path}: the file is empty")
+        return np.memmap(self.path, dtype=component, mode="r").reshape(1, -1, 2)
+
+    def __len__(self) -> int:
+        return self.num_streams * len(self._starts)
+
+    def _read_batch(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        streams = self._streams()
+        records = np.arange(start, stop)
+        stream_of_record = records // len(self._starts)
+        offsets = self._starts[records % len(self._starts)]
+        gathered = np.empty((len(records), self.num_samples, 2), dtype=np.float32)
+        for stream in np.unique(stream_of_record):
+            rows = stream_of_record == stream
+            gathered[rows] = windows(streams[stream], offsets[rows], self.num_samples)
+        if not self.is_npy:
+            gathered = components_to_real(gathered, self.datatype)
+        return make_batch(
+            gathered,
+            np.full(len(records), self.label),
+            {
+                "snr_db": self.snr_db,
+                "modulation": self.modulation,
+                "source": self.source,
+                "index": stream_of_record,
+                "sample_offset": offsets,
+            },
+        )

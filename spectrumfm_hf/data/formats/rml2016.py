@@ -1,0 +1,122 @@
+"""RML2016.10a / 10b (and 04C, same layout): a pickled dict ``{(modulation, snr_db): float32 (n, 2, 128)}``.
+
+The files were written by Python 2 ``cPickle``; they are read with
+:class:`~spectrumfm_hf.data.formats.safe_pickle.RestrictedUnpickler`, never ``pickle.load``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..base import SpectrumDataError
+from .labels import RML2016_10A_CLASSES, RML2016_10B_CLASSES
+from .reader import RecordReader, file_identity, make_batch
+from .safe_pickle import load_pickle
+
+RML2016_VARIANTS: dict[str, tuple[str, ...]] = {"10a": RML2016_10A_CLASSES, "10b": RML2016_10B_CLASSES}
+
+
+class RML2016Reader(RecordReader):
+    """Records of an RML2016 pickle, ordered by class index, then SNR, then position in the file.
+
+    Args:
+        path: the ``.pkl`` / ``.dat`` file.
+        variant: ``"10a"`` (11 classes), ``"10b"`` (10 classes, no AM-SSB) or ``"auto"``: 10a when
+            the file holds AM-SSB, else 10b. Decides ``class_names`` and the ``source`` column.
+
+    Raises:
+        SpectrumDataError: the file is not a dict of that layout, names an unknown modulation or
+            holds arrays of another shape (the message names the file and the key).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], variant: str = "auto") -> None:
+        self.path, self._file_size, self._file_mtime_ns = file_identity(path, "RML2016 pickle")
+        if variant not in ("auto", *RML2016_VARIANTS):
+            raise SpectrumDataError(f"variant must be 'auto', '10a' or '10b', got {variant!r}")
+        contents = load_pickle(self.path)
+        keys = self._check_layout(contents)
+        if variant == "auto":
+            variant = "10a" if any(modulation == "AM-SSB" for modulation, _ in keys) else "10b"
+        self.variant = variant
+        self.class_names = RML2016_VARIANTS[variant]
+        self.source = f"rml2016.{variant}"
+        ordered = sorted(keys, key=lambda key: (self.label_index(key[0], f"key {key!r}"), key[1]))
+        self.num_samples = int(contents[ordered[0]].shape[2])
+        self._keys = [(modulation, int(snr_db), int(contents[(modulation, snr_db)].shape[0])) for modulation, snr_db in ordered]
+        self._arrays: np.ndarray | None = self._stack(contents, ordered)
+
+    def _check_layout(self, contents: Any) -> list[tuple[str, int]]:
+        if not isinstance(contents, dict) or not contents:
+            raise SpectrumDataError(
+                f"{self.path}: expected a non-empty dict keyed by (modulation, snr_db), got {type(contents).__name__}"
+            )
+        keys = []
+        num_samples = None
+        for key, value in contents.items():
+            if (
+                not isinstance(key, tuple)
+                or len(key) != 2
+                or not isinstance(key[0], str)
+                or not isinstance(key[1], (int, np.integer))
+            ):
+                raise SpectrumDataError(f"{self.path}: key {key!r} is not a (modulation name, integer SNR in dB) pair")
+            if key[0] not in RML2016_10A_CLASSES:
+                raise SpectrumDataError(
+                    f"{self.path}: unknown modulation {key[0]!r} in key {key!r}; expected one of {list(RML2016_10A_CLASSES)}"
+                )
+            if not isinstance(value, np.ndarray) or value.ndim != 3 or value.shape[1] != 2 or not np.issubdtype(value.dtype, np.floating):
+                shape = getattr(value, "shape", None)
+                raise SpectrumDataError(
+                    f"{self.path}: value of key {key!r} must be a float array (n, 2, num_samples), "
+                    f"got {type(value).__name__} of shape {shape}"
+                )
+            if num_samples is not None and value.shape[2] != num_samples:
+                raise SpectrumDataError(
+                    f"{self.path}: key {key!r} holds frames of {value.shape[2]} samples, others {num_samples}"
+                )
+            num_samples = value.shape[2]
+            keys.append(key)
+        return keys
+
+    @staticmethod
+    def _stack(contents: dict, ordered: list[tuple[str, int]]) -> np.ndarray:
+        frames = np.concatenate([contents[key] for key in ordered]).astype(np.float32, copy=False)
+        return np.ascontiguousarray(frames.transpose(0, 2, 1))
+
+    def __len__(self) -> int:
+        return sum(count for _, _, count in self._keys)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The arrays are re-read from the file in each worker; shipping (and hashing) a few
+        # hundred megabytes of IQ per worker would cost more than reading the pickle again.
+        state = self.__dict__.copy()
+        state["_arrays"] = None
+        return state
+
+    def _frames(self) -> np.ndarray:
+        if self._arrays is None:
+            contents = load_pickle(self.path)
+            self._arrays = self._stack(contents, [(modulation, snr_db) for modulation, snr_db, _ in self._keys])
+        return self._arrays
+
+    def _read_batch(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        counts = np.array([count for _, _, count in self._keys])
+        first_of_key = np.concatenate([[0], np.cumsum(counts)])
+        records = np.arange(start, stop)
+        key_of_record = np.searchsorted(first_of_key, records, side="right") - 1
+        modulations = np.array([modulation for modulation, _, _ in self._keys], dtype=object)[key_of_record]
+        snrs_db = np.array([snr_db for _, snr_db, _ in self._keys], dtype=np.float32)[key_of_record]
+        labels = np.array([self.class_names.index(modulation) for modulation in modulations], dtype=np.int64)
+        return make_batch(
+            self._frames()[start:stop],
+            labels,
+            {
+                "snr_db": snrs_db,
+                "modulation": modulations,
+                "source": self.source,
+                "index": records - first_of_key[key_of_record],
+            },
+        )
