@@ -57,7 +57,9 @@ def run_setting(args) -> list[dict]:
     import torch
 
     from spectrumfm_hf import SpectrumFMConfig, SpectrumFMForPretraining, SpectrumFMModel
+    from spectrumfm_hf.performance import tune_cpu_allocator
 
+    allocator_tuned = tune_cpu_allocator() if not args.default_allocator else False
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
@@ -68,7 +70,7 @@ def run_setting(args) -> list[dict]:
     generator = torch.Generator(device="cpu").manual_seed(args.seed)
     common = {
         "setting": args.worker, "device": torch.cuda.get_device_name(0) if device.type == "cuda" else platform.processor() or "cpu",
-        "torch": torch.__version__, "threads": args.threads, "seed": args.seed,
+        "torch": torch.__version__, "threads": args.threads, "seed": args.seed, "allocator_tuned": allocator_tuned,
         "config": {k: getattr(config, k) for k in ("hidden_size", "intermediate_size", "num_attention_heads",
                                                    "num_hidden_layers", "max_position_embeddings", "mask_ratio")},
     }
@@ -90,6 +92,8 @@ def run_setting(args) -> list[dict]:
     results = []
     # --- training step -------------------------------------------------------------------
     model = SpectrumFMForPretraining(config).to(device).train()
+    if args.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     forward = torch.compile(model) if mode == "compile" else model
     batch = torch.rand(args.train_batch, n, 2, generator=generator).to(device)
@@ -109,7 +113,8 @@ def run_setting(args) -> list[dict]:
     warmup_s = time.perf_counter() - compile_start
     times = timed(train_step, args.steps)
     step_s = statistics.median(times)
-    record = {**common, "measurement": "train_step", "batch_size": args.train_batch, "seconds_per_step": round(step_s, 4),
+    record = {**common, "measurement": "train_step", "batch_size": args.train_batch,
+              "gradient_checkpointing": args.gradient_checkpointing, "seconds_per_step": round(step_s, 4),
               "steps_timed": args.steps, "warmup_seconds": round(warmup_s, 2), "peak_rss_gib": round(peak_rss_gib(), 3)}
     if device.type == "cuda":
         record["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 3)
@@ -158,6 +163,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2, help="untimed repetitions first (compilation happens here)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cpu", action="store_true", help="stay on the CPU even if a GPU is present")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc malloc as it is (see spectrumfm_hf.performance.tune_cpu_allocator)")
+    parser.add_argument("--gradient-checkpointing", action="store_true", help="checkpoint each encoder layer")
     parser.add_argument("--worker", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

@@ -12,8 +12,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .base import GENERATION_PARAMETERS, SpectrumDataError, example_rng, iq_to_real
-from .channel import ImpairmentChain, default_impairments
+from .base import (
+    GENERATION_PARAMETERS,
+    SpectrumDataError,
+    check_generate_arguments,
+    check_num_samples,
+    check_snr_grid,
+    example_rng,
+    iq_to_real,
+)
+from .channel import CHUNK_EXAMPLES, ImpairmentChain, default_impairments
 from .modulators import (
     RML2016_10A_CLASSES,
     RML2018_01A_CLASSES,
@@ -39,10 +47,6 @@ DEFAULT_SNR_GRIDS_DB: dict[str, tuple[float, ...]] = {
 
 # Examples whose random numbers are drawn before synthesis (about 5 kB each).
 BLOCK_EXAMPLES = 4096
-# Examples synthesised by one array pass (one transmitter group, or the impairment chain):
-# smaller passes pay more per-call overhead, larger ones spill their intermediate arrays
-# (about 40 kB per example for linear modulations) out of cache and run slower.
-CHUNK_EXAMPLES = 256
 
 
 class AMCGenerator:
@@ -81,17 +85,9 @@ class AMCGenerator:
         if not isinstance(class_set, str) or class_set.lower() not in CLASS_SETS:
             raise SpectrumDataError(f"class_set must be one of {sorted(CLASS_SETS)}, got {class_set!r}")
         self.class_set = class_set.lower()
-        if isinstance(num_samples, bool) or int(num_samples) != num_samples or int(num_samples) < 1:
-            raise SpectrumDataError(f"num_samples must be a positive integer, got {num_samples!r}")
-        self.num_samples = int(num_samples)
+        self.num_samples = check_num_samples(num_samples)
         grid = DEFAULT_SNR_GRIDS_DB[self.class_set] if snr_db_grid is None else snr_db_grid
-        try:
-            grid = np.asarray([float(v) for v in grid], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise SpectrumDataError(f"snr_db_grid must be a sequence of numbers in dB, got {snr_db_grid!r}") from None
-        if grid.size == 0 or not np.all(np.isfinite(grid)):
-            raise SpectrumDataError(f"snr_db_grid must be a non-empty sequence of finite dB values, got {snr_db_grid!r}")
-        self.snr_db_grid = grid
+        self.snr_db_grid = np.asarray(check_snr_grid(grid), dtype=np.float64)
         self.transmitter_ranges = TransmitterRanges() if transmitter_ranges is None else transmitter_ranges
         if not isinstance(self.transmitter_ranges, TransmitterRanges):
             raise SpectrumDataError(
@@ -155,12 +151,7 @@ class AMCGenerator:
             ``"iq"`` float32 ``(batch, num_samples, 2)``, ``"label"`` int64 ``(batch,)`` and one
             ``(batch,)`` array per key of ``GENERATION_PARAMETERS`` (float32, int64 or str).
         """
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-            raise SpectrumDataError(f"seed must be a non-negative integer, got {seed!r}")
-        indices = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices)
-        if indices.ndim != 1 or (indices.size and (indices.dtype.kind not in "iu" or indices.min() < 0)):
-            raise SpectrumDataError(f"indices must be a 1-D sequence of non-negative integers, got {indices!r}")
-        indices = indices.astype(np.int64)
+        indices = check_generate_arguments(seed, indices, allow_empty=True)
         if indices.size <= BLOCK_EXAMPLES:
             return self._generate_block(int(seed), indices)
         blocks = [
@@ -199,6 +190,7 @@ class AMCGenerator:
             # Rows of a group appear in row order, as their uniforms were filled.
             group_rows = np.flatnonzero(group_of_row == group)
             members = [self.transmitters[label] for label in self._groups[group]]
+            # Bounded passes, as the impairment chain makes them, keep the working set in cache.
             for start in range(0, group_rows.size, CHUNK_EXAMPLES):
                 part = slice(start, start + CHUNK_EXAMPLES)
                 rows = group_rows[part]
@@ -209,16 +201,13 @@ class AMCGenerator:
                     columns[key][rows] = values
         columns["snr_db"] = snr_db.astype(np.float64)
 
-        received = np.empty((batch, num_samples), dtype=np.complex128)
-        for start in range(0, batch, CHUNK_EXAMPLES):
-            part = slice(start, start + CHUNK_EXAMPLES)
-            part_columns = {key: values[part] for key, values in columns.items()}
-            received[part] = chain.apply(
-                transmitted[part], channel_uniforms[part], channel_normals[part], part_columns, num_samples
-            )
-            for key, values in part_columns.items():
-                if key in columns:
-                    columns[key][part] = values
+        received, updated = chain.apply_in_chunks(
+            transmitted, channel_uniforms, channel_normals, columns, num_samples
+        )
+        for key, values in updated.items():
+            # Cast into the schema's float64 and object columns; a key outside the schema has no column.
+            if key in columns:
+                columns[key][:] = values
         power = np.mean(received.real**2 + received.imag**2, axis=-1, keepdims=True)
         received = received / np.sqrt(np.where(power > 0, power, 1.0))
 

@@ -14,19 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from .base import SpectrumDataError, Transmission, example_rng
+from .base import (
+    SpectrumDataError,
+    Transmission,
+    check_generate_arguments,
+    check_num_samples,
+    check_snr_grid,
+    example_rng,
+)
 from .channel import ImpairmentChain
 from .modulators import TransmitterRanges, make_transmitter
-from .technologies import check_num_samples
-from .wtc import (
-    DEFAULT_SNR_GRID_DB,
-    check_generate_arguments,
-    check_snr_grid,
-    default_channel,
-    first_record,
-    make_examples,
-    transmit,
-)
+from .wtc import DEFAULT_SNR_GRID_DB, default_channel, first_record, received_examples, transmit
 
 AD_SAMPLE_RATE_HZ = 40e6
 """Receiver sample rate of the anomaly-detection scene, Hz."""
@@ -297,8 +295,4 @@ class AnomalyDetectionGenerator:
         # transmit() calls the makers in order, so labels line up with the rows.
         examples = [(rng, signal_maker(rng)) for rng in rngs]
         received, params = transmit(self.channel, examples, self.num_samples)
-        for row, index in enumerate(indices):
-            params[row].update(source="synthetic/" + self.name, seed=int(seed), index=int(index))
-        # An ideal AGC, as in the modulation data sets.
-        power = np.mean(np.abs(received) ** 2, axis=-1, keepdims=True)
-        return make_examples(received / np.sqrt(power), labels, params)
+        return received_examples(self.name, seed, indices, received, labels, params)

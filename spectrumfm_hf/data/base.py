@@ -20,13 +20,53 @@ Conventions used throughout ``spectrumfm_hf.data``:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 
 class SpectrumDataError(ValueError):
     """Raised for invalid data, files or generation parameters (names what was expected)."""
+
+
+def check_num_samples(num_samples: int) -> int:
+    """``num_samples`` (samples per example) as an int, or a :class:`SpectrumDataError` naming it."""
+    if isinstance(num_samples, bool) or int(num_samples) != num_samples or int(num_samples) < 1:
+        raise SpectrumDataError(f"num_samples must be a positive integer, got {num_samples!r}")
+    return int(num_samples)
+
+
+def check_snr_grid(snr_db_grid: Sequence[float]) -> tuple[float, ...]:
+    """``snr_db_grid`` (SNRs in dB) as a tuple of floats, or a :class:`SpectrumDataError` naming it."""
+    try:
+        grid = tuple(float(snr) for snr in snr_db_grid)
+    except (TypeError, ValueError):
+        raise SpectrumDataError(f"snr_db_grid must be a sequence of numbers in dB, got {snr_db_grid!r}") from None
+    if not grid or not np.all(np.isfinite(grid)):
+        raise SpectrumDataError(f"snr_db_grid must be a non-empty sequence of finite dB values, got {snr_db_grid!r}")
+    return grid
+
+
+def check_generate_arguments(seed: int, indices, allow_empty: bool = False) -> np.ndarray:
+    """``indices`` as an int64 array, or a :class:`SpectrumDataError` naming the bad argument.
+
+    Args:
+        seed: the data set's seed (a non-negative integer).
+        indices: example indices (a 1-D sequence of non-negative integers).
+        allow_empty: accept an empty ``indices`` (the generator then returns an empty batch).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
+        raise SpectrumDataError(f"seed must be a non-negative integer, got {seed!r}")
+    indices = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices)
+    # An empty list becomes a float array, so emptiness is decided before the dtype is checked.
+    if indices.ndim == 1 and indices.size == 0:
+        valid = allow_empty
+    else:
+        valid = indices.ndim == 1 and indices.dtype.kind in "iu" and indices.min() >= 0
+    if not valid:
+        expected = "a 1-D sequence" if allow_empty else "a non-empty 1-D sequence"
+        raise SpectrumDataError(f"indices must be {expected} of non-negative integers, got {indices!r}")
+    return indices.astype(np.int64)
 
 
 def example_seed_sequence(seed: int, index: int) -> np.random.SeedSequence:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -56,6 +56,11 @@ __all__ = [
 ]
 
 FADING_TYPES: tuple[str, ...] = ("none", "rayleigh", "rician")
+
+# Examples per array pass of the chain (and of the AMC generator's transmitter groups):
+# smaller passes pay more per-call overhead, larger ones spill their intermediate arrays out
+# of cache and run slower.
+CHUNK_EXAMPLES = 256
 
 
 def _power(iq: np.ndarray) -> np.ndarray:
@@ -104,16 +109,43 @@ class Impairment:
 
     def __call__(self, iq: np.ndarray, rng: np.random.Generator, params: dict[str, Any]) -> np.ndarray:
         """Impair one capture, drawing from ``rng`` and recording what was drawn in ``params``."""
-        iq = np.asarray(iq)
-        if iq.ndim != 1 or iq.size == 0:
-            raise SpectrumDataError(f"iq must be a non-empty 1-D complex array, got shape {iq.shape}")
-        num_samples = iq.size
-        uniforms = rng.random(self.num_uniforms(num_samples))[None, :]
-        normals = rng.standard_normal(self.num_normals(num_samples))[None, :]
-        columns = _single_row_columns(params)
-        out = self.apply(iq[None, :].astype(np.complex128), uniforms, normals, columns)
-        _record(params, columns)
-        return out[0].astype(np.complex64)
+
+        def impair(row, uniforms, normals, columns):
+            return self.apply(row.astype(np.complex128), uniforms, normals, columns)
+
+        return _impair_capture(self, iq, rng, params, impair)
+
+
+def _impair_capture(
+    transform: Impairment | ImpairmentChain,
+    iq: np.ndarray,
+    rng: np.random.Generator,
+    params: dict[str, Any],
+    impair_batch: Callable[..., np.ndarray],
+) -> np.ndarray:
+    """One capture through a batch transform as a batch of one (the ``ChannelTransform`` form).
+
+    Args:
+        transform: an :class:`Impairment` or :class:`ImpairmentChain`; says how many numbers
+            a capture of ``iq.size`` output samples draws from ``rng``.
+        iq: complex ``(num_samples,)``.
+        rng: the example's generator: uniforms first, then normals.
+        params: the example's generation parameters; what the transform draws is recorded here.
+        impair_batch: ``impair_batch(iq, uniforms, normals, columns)`` on a ``(1, num_samples)`` batch.
+
+    Returns:
+        complex64 ``(num_samples,)``.
+    """
+    iq = np.asarray(iq)
+    if iq.ndim != 1 or iq.size == 0:
+        raise SpectrumDataError(f"iq must be a non-empty 1-D complex array, got shape {iq.shape}")
+    num_samples = iq.size
+    uniforms = rng.random(transform.num_uniforms(num_samples))[None, :]
+    normals = rng.standard_normal(transform.num_normals(num_samples))[None, :]
+    columns = _single_row_columns(params)
+    out = impair_batch(iq[None, :], uniforms, normals, columns)
+    _record(params, columns)
+    return out[0].astype(np.complex64)
 
 
 def _single_row_columns(params: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -630,19 +662,51 @@ class ImpairmentChain:
             iq = iq[:, length - next_length :]
         return iq
 
+    def apply_in_chunks(
+        self,
+        iq: np.ndarray,
+        uniforms: np.ndarray,
+        normals: np.ndarray,
+        columns: dict[str, np.ndarray],
+        num_samples: int,
+        chunk_examples: int = CHUNK_EXAMPLES,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`apply` to a batch of any size, ``chunk_examples`` rows at a time.
+
+        Rows do not interact, so the result is that of one :meth:`apply` on the whole batch;
+        bounded chunks keep the chain's working set in cache.
+
+        Args:
+            iq: complex ``(batch, num_samples + history_samples(num_samples))``.
+            uniforms: ``(batch, num_uniforms(num_samples))`` numbers in [0, 1).
+            normals: ``(batch, num_normals(num_samples))`` standard normal numbers.
+            columns: generation-parameter columns of the batch, each ``(batch,)``; not modified.
+            num_samples: samples per output capture.
+            chunk_examples: rows per :meth:`apply` call.
+
+        Returns:
+            complex128 ``(batch, num_samples)`` captures, and every column of ``columns`` and
+            those the stages wrote, each ``(batch,)`` with what the stages drew.
+        """
+        batch = len(iq)
+        received = np.empty((batch, num_samples), np.complex128)
+        pieces: dict[str, list[np.ndarray]] = {}
+        for start in range(0, batch, chunk_examples):
+            rows = slice(start, start + chunk_examples)
+            chunk_columns = {name: np.asarray(column)[rows] for name, column in columns.items()}
+            received[rows] = self.apply(iq[rows], uniforms[rows], normals[rows], chunk_columns, num_samples)
+            for name, column in chunk_columns.items():
+                pieces.setdefault(name, []).append(np.asarray(column))
+        return received, {name: np.concatenate(parts) for name, parts in pieces.items()}
+
     def __call__(self, iq: np.ndarray, rng: np.random.Generator, params: dict[str, Any]) -> np.ndarray:
         """Impair one capture (stages with memory start from silence), recording draws in ``params``."""
-        iq = np.asarray(iq)
-        if iq.ndim != 1 or iq.size == 0:
-            raise SpectrumDataError(f"iq must be a non-empty 1-D complex array, got shape {iq.shape}")
-        num_samples = iq.size
-        padded = np.concatenate([np.zeros(self.history_samples(num_samples), dtype=np.complex128), iq])
-        uniforms = rng.random(self.num_uniforms(num_samples))[None, :]
-        normals = rng.standard_normal(self.num_normals(num_samples))[None, :]
-        columns = _single_row_columns(params)
-        out = self.apply(padded[None, :], uniforms, normals, columns, num_samples)
-        _record(params, columns)
-        return out[0].astype(np.complex64)
+
+        def impair_padded(row, uniforms, normals, columns):
+            history = np.zeros((1, self.history_samples(row.shape[1])), dtype=np.complex128)
+            return self.apply(np.concatenate([history, row], axis=1), uniforms, normals, columns, row.shape[1])
+
+        return _impair_capture(self, iq, rng, params, impair_padded)
 
 
 def default_impairments() -> ImpairmentChain:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from scipy.special import erfc
 
-from .base import SpectrumDataError, Transmission
+from .base import SpectrumDataError, Transmission, check_num_samples
 
 __all__ = [
     "RML2016_10A_CLASSES",
@@ -42,6 +42,7 @@ __all__ = [
     "FrequencyShiftKeying",
     "AnalogModulator",
     "constellation",
+    "square_qam",
     "make_transmitter",
     "compatible_groups",
     "render_together",
@@ -418,6 +419,21 @@ def constellation(name: str) -> np.ndarray:
     return _CONSTELLATIONS[key].copy()
 
 
+def square_qam(order: int) -> np.ndarray:
+    """Unit-average-power square QAM points (``order`` 4, 16, 64, 256...).
+
+    Point ``side * i + q`` has in-phase level ``2 i - (side - 1)`` and quadrature level
+    ``2 q - (side - 1)`` before scaling, ``side = sqrt(order)``.
+
+    Args:
+        order: constellation size, a square of an integer >= 2.
+    """
+    side = int(round(math.sqrt(order)))
+    if side * side != order or side < 2:
+        raise SpectrumDataError(f"order must be a square QAM size (4, 16, 64, 256), got {order}")
+    return _normalised(_square_qam(order))
+
+
 # ----------------------------------------------------------------------------- transmitters
 
 
@@ -460,7 +476,7 @@ class Modulator:
         return self._finished(*self._render(uniforms, num_samples))
 
     def _checked(self, uniforms: np.ndarray, num_samples: int) -> tuple[int, np.ndarray]:
-        num_samples = _check_num_samples(num_samples)
+        num_samples = check_num_samples(num_samples)
         uniforms = np.asarray(uniforms, dtype=np.float64)
         expected = self.num_uniforms(num_samples)
         if uniforms.ndim != 2 or uniforms.shape[1] != expected:
@@ -474,18 +490,12 @@ class Modulator:
 
     def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
         """One transmission of ``num_samples`` samples drawn from ``rng``."""
-        num_samples = _check_num_samples(num_samples)
+        num_samples = check_num_samples(num_samples)
         uniforms = rng.random(self.num_uniforms(num_samples))
         iq, columns = self.render(uniforms[None, :], num_samples)
         params: dict[str, Any] = {"modulation": self.name}
         params.update({key: column[0].item() for key, column in columns.items()})
         return Transmission(iq=iq[0].astype(np.complex64), params=params)
-
-
-def _check_num_samples(num_samples: int) -> int:
-    if isinstance(num_samples, bool) or int(num_samples) != num_samples or int(num_samples) < 1:
-        raise SpectrumDataError(f"num_samples must be a positive integer, got {num_samples!r}")
-    return int(num_samples)
 
 
 def _symbols_needed(num_samples: int, min_samples_per_symbol: float, span: int) -> int:

@@ -12,10 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from .base import GENERATION_PARAMETERS, SpectrumDataError, example_rng
+from .base import (
+    GENERATION_PARAMETERS,
+    SpectrumDataError,
+    check_generate_arguments,
+    check_num_samples,
+    example_rng,
+)
 from .formats import make_batch
-from .technologies import check_num_samples
-from .wtc import WTCGenerator, check_generate_arguments, first_record, make_examples
+from .wtc import WTCGenerator, first_record, make_examples
 
 PRETRAINING_MIXTURE: dict[str, float] = {
     "amc-rml2016.10a": 0.25,

@@ -16,18 +16,18 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.stats import gamma
 
-from .base import SpectrumDataError, example_rng, real_to_iq
+from .base import (
+    SpectrumDataError,
+    check_generate_arguments,
+    check_num_samples,
+    check_snr_grid,
+    example_rng,
+    real_to_iq,
+)
 from .channel import AdditiveNoise, ImpairmentChain
 from .modulators import TRANSMITTER_NAMES, make_transmitter
-from .technologies import TECHNOLOGY_TRANSMITTERS, check_num_samples
-from .wtc import (
-    check_generate_arguments,
-    check_snr_grid,
-    default_channel,
-    first_record,
-    make_examples,
-    transmit,
-)
+from .technologies import TECHNOLOGY_TRANSMITTERS
+from .wtc import default_channel, first_record, make_examples, resolve_transmitters, transmit
 
 SS_CLASS_NAMES = ["vacant", "occupied"]
 """Label names of spectrum sensing, in label order."""
@@ -149,15 +149,11 @@ class SpectrumSensingGenerator:
             raise SpectrumDataError(f"noise_uncertainty_db must be >= 0 dB, got {noise_uncertainty_db!r}")
         if not 0.0 <= occupied_fraction <= 1.0:
             raise SpectrumDataError(f"occupied_fraction must be in [0, 1], got {occupied_fraction!r}")
-        overrides = dict(transmitters or {})
-        extra = [name for name in overrides if name not in names]
-        if extra:
-            raise SpectrumDataError(f"transmitters names signals not in signals: {extra}")
+        self.transmitters = resolve_transmitters("signals", names, transmitters, _make_signal)
         self.signals = names
         self.snr_db_grid = check_snr_grid(snr_db_grid)
         self.noise_uncertainty_db = float(noise_uncertainty_db)
         self.occupied_fraction = float(occupied_fraction)
-        self.transmitters = [overrides.get(name) or _make_signal(name) for name in names]
         self.channel = propagation_impairments() if channel is None else channel
 
     @property

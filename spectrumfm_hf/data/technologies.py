@@ -27,7 +27,8 @@ import numpy as np
 from scipy.signal import resample_poly
 from scipy.special import erf
 
-from .base import SpectrumDataError, Transmission
+from .base import SpectrumDataError, Transmission, check_num_samples
+from .modulators import square_qam
 
 COMMON_SAMPLE_RATE_HZ = 20e6
 """Sample rate (Hz) at which every technology transmitter delivers its IQ."""
@@ -35,13 +36,6 @@ COMMON_SAMPLE_RATE_HZ = 20e6
 # Native samples kept on each side of a resampled window so that the polyphase filter's
 # start-up transient (about 10 * max(up, down) / up input samples) stays outside the window.
 _RESAMPLE_MARGIN = 40
-
-
-def check_num_samples(num_samples: int) -> int:
-    """``num_samples`` as an int, or a :class:`~spectrumfm_hf.data.base.SpectrumDataError` naming it."""
-    if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples < 1:
-        raise SpectrumDataError(f"num_samples must be a positive integer, got {num_samples!r}")
-    return int(num_samples)
 
 
 def _check_choices(name: str, values, allowed=None) -> tuple:
@@ -57,6 +51,15 @@ def _check_choices(name: str, values, allowed=None) -> tuple:
     return values
 
 
+def _check_payload_symbols_range(payload_symbols_range: tuple[int, int]) -> None:
+    """Raise unless ``payload_symbols_range`` is a (low, high) payload length in symbols, 1 <= low <= high."""
+    low, high = payload_symbols_range
+    if not 1 <= low <= high:
+        raise SpectrumDataError(
+            f"payload_symbols_range must satisfy 1 <= low <= high, got {payload_symbols_range}"
+        )
+
+
 def qam_symbols(order: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """Random unit-average-power symbols of BPSK (``order=2``) or square QAM (4, 16, 64, 256).
 
@@ -66,12 +69,12 @@ def qam_symbols(order: int, count: int, rng: np.random.Generator) -> np.ndarray:
         rng: random generator.
     """
     if order == 2:
+        # Exactly +-1: the BPSK of the modulators' table has a rounding residue in Q.
         return (2.0 * rng.integers(0, 2, count) - 1.0).astype(np.complex128)
+    points = square_qam(order)
     side = int(round(np.sqrt(order)))
-    if side * side != order or side < 2:
-        raise SpectrumDataError(f"order must be 2 or a square QAM size (4, 16, 64, 256), got {order}")
-    levels = 2.0 * rng.integers(0, side, (2, count)) - (side - 1)
-    return (levels[0] + 1j * levels[1]) / np.sqrt(2.0 * (order - 1) / 3.0)
+    levels = rng.integers(0, side, (2, count))
+    return points[side * levels[0] + levels[1]]
 
 
 def normalise_power(iq: np.ndarray) -> np.ndarray:
@@ -172,6 +175,87 @@ def _configuration(**settings: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# 3GPP downlinks (LTE, NR): fully loaded slots of OFDM symbols built at 30.72 MHz.
+# --------------------------------------------------------------------------------------
+
+
+class _SlotDownlink:
+    """Shared frame of the 3GPP-like downlinks: a fully loaded resource grid in normal-CP slots.
+
+    A subclass (a frozen dataclass with ``channel_bandwidths_mhz`` and
+    ``data_modulation_orders``) sets the numerology below and adds its reference signals in
+    :meth:`_add_reference_signals`. Per call the channel bandwidth, the data QAM order and the
+    cell settings of :meth:`_draw_cell` are drawn, in that order, then the capture's position
+    in the slot, the data symbols and the reference signals.
+    """
+
+    name: str
+    native_rate_hz = 30.72e6
+    fft_size: int
+    subcarrier_spacing_hz: float
+    resource_blocks: dict[float, int]  # resource blocks (12 subcarriers) per channel bandwidth in MHz
+    slot_cp_lengths: tuple[int, ...]  # cyclic prefix of each symbol of a slot, native samples
+
+    def __post_init__(self):
+        _check_choices("channel_bandwidths_mhz", self.channel_bandwidths_mhz, self.resource_blocks)
+        _check_choices("data_modulation_orders", self.data_modulation_orders, {4, 16, 64, 256})
+
+    def _draw_cell(self, rng: np.random.Generator) -> dict[str, Any]:
+        """Cell settings drawn before the grid, recorded in ``configuration``."""
+        return {}
+
+    def _used_bins(self, num_subcarriers: int) -> np.ndarray:
+        """FFT bins of the ``num_subcarriers`` subcarriers in subcarrier order (bin ``fft_size // 2`` is DC)."""
+        raise NotImplementedError
+
+    def _add_reference_signals(
+        self, values: np.ndarray, symbol_in_slot: np.ndarray, cell: dict[str, Any], rng: np.random.Generator
+    ) -> None:
+        """Write the reference signals into ``values`` (symbols x subcarriers), drawing from ``rng``."""
+        raise NotImplementedError
+
+    def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
+        num_samples = check_num_samples(num_samples)
+        bandwidth_mhz = float(rng.choice(self.channel_bandwidths_mhz))
+        order = int(rng.choice(self.data_modulation_orders))
+        cell = self._draw_cell(rng)
+        num_subcarriers = 12 * self.resource_blocks[bandwidth_mhz]
+
+        symbol_in_slot, cp_lengths, start = slot_window_layout(
+            np.array(self.slot_cp_lengths),
+            self.fft_size,
+            _native_span(num_samples, self.native_rate_hz) - _RESAMPLE_MARGIN,
+            rng,
+        )
+        num_symbols = len(cp_lengths)
+
+        used_bins = self._used_bins(num_subcarriers)
+        values = qam_symbols(order, num_symbols * num_subcarriers, rng).reshape(num_symbols, num_subcarriers)
+        self._add_reference_signals(values, symbol_in_slot, cell, rng)
+        grid = np.zeros((num_symbols, self.fft_size), np.complex128)
+        grid[:, used_bins] = values
+
+        iq = to_common_rate(ofdm_modulate(grid, cp_lengths), self.native_rate_hz, start, num_samples)
+        # The occupied band spans the outermost subcarriers, including an unused DC one.
+        occupied_subcarriers = int(used_bins.max() - used_bins.min()) + 1
+        symbol_length = self.fft_size + self.slot_cp_lengths[-1]  # with a normal cyclic prefix
+        return Transmission(
+            normalise_power(iq),
+            {
+                "modulation": self.name,
+                "bandwidth": occupied_subcarriers * self.subcarrier_spacing_hz / COMMON_SAMPLE_RATE_HZ,
+                "samples_per_symbol": symbol_length * COMMON_SAMPLE_RATE_HZ / self.native_rate_hz,
+                "configuration": _configuration(
+                    channel_bandwidth_mhz=bandwidth_mhz,
+                    qam_order=order,
+                    **cell,
+                    scs_khz=round(self.subcarrier_spacing_hz / 1e3),
+                ),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------
 # LTE (3GPP TS 36.211): 15 kHz spacing, normal cyclic prefix, 2048-point FFT at 30.72 MHz.
 # --------------------------------------------------------------------------------------
 
@@ -180,7 +264,7 @@ LTE_RESOURCE_BLOCKS = {1.4: 6, 3.0: 15, 5.0: 25, 10.0: 50, 15.0: 75, 20.0: 100}
 
 
 @dataclass(frozen=True)
-class LTETransmitter:
+class LTETransmitter(_SlotDownlink):
     """LTE-like downlink: fully loaded resource grid, cell-specific reference signals.
 
     Built at 30.72 MHz with a 2048-point FFT and 15 kHz subcarrier spacing; normal cyclic
@@ -196,54 +280,27 @@ class LTETransmitter:
     channel_bandwidths_mhz: tuple[float, ...] = (1.4, 3.0, 5.0, 10.0, 15.0, 20.0)
     data_modulation_orders: tuple[int, ...] = (4, 16, 64, 256)
     name = "LTE"
-    native_rate_hz = 30.72e6
     fft_size = 2048
     subcarrier_spacing_hz = 15e3
+    resource_blocks = LTE_RESOURCE_BLOCKS
+    slot_cp_lengths = (160, 144, 144, 144, 144, 144, 144)
 
-    def __post_init__(self):
-        _check_choices("channel_bandwidths_mhz", self.channel_bandwidths_mhz, LTE_RESOURCE_BLOCKS)
-        _check_choices("data_modulation_orders", self.data_modulation_orders, {4, 16, 64, 256})
+    def _draw_cell(self, rng: np.random.Generator) -> dict[str, Any]:
+        return {"cell_id": int(rng.integers(0, 504))}
 
-    def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
-        num_samples = check_num_samples(num_samples)
-        bandwidth_mhz = float(rng.choice(self.channel_bandwidths_mhz))
-        order = int(rng.choice(self.data_modulation_orders))
-        cell_id = int(rng.integers(0, 504))
-        num_subcarriers = 12 * LTE_RESOURCE_BLOCKS[bandwidth_mhz]
-
-        symbol_in_slot, cp_lengths, start = slot_window_layout(
-            np.array([160, 144, 144, 144, 144, 144, 144]),
-            self.fft_size,
-            _native_span(num_samples, self.native_rate_hz) - _RESAMPLE_MARGIN,
-            rng,
-        )
-        num_symbols = len(cp_lengths)
-
+    def _used_bins(self, num_subcarriers: int) -> np.ndarray:
         half = num_subcarriers // 2
-        used_bins = self.fft_size // 2 + np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)])
-        values = qam_symbols(order, num_symbols * num_subcarriers, rng).reshape(num_symbols, num_subcarriers)
-        v_shift = cell_id % 6
+        return self.fft_size // 2 + np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)])
+
+    def _add_reference_signals(self, values, symbol_in_slot, cell, rng) -> None:
+        num_subcarriers = values.shape[1]
+        v_shift = cell["cell_id"] % 6
         for symbol, v in ((0, 0), (4, 3)):
             rows = np.flatnonzero(symbol_in_slot == symbol)
             columns = np.arange((v + v_shift) % 6, num_subcarriers, 6)
             values[np.ix_(rows, columns)] = qam_symbols(4, len(rows) * len(columns), rng).reshape(
                 len(rows), len(columns)
             )
-        grid = np.zeros((num_symbols, self.fft_size), np.complex128)
-        grid[:, used_bins] = values
-
-        iq = to_common_rate(ofdm_modulate(grid, cp_lengths), self.native_rate_hz, start, num_samples)
-        return Transmission(
-            normalise_power(iq),
-            {
-                "modulation": self.name,
-                "bandwidth": (num_subcarriers + 1) * self.subcarrier_spacing_hz / COMMON_SAMPLE_RATE_HZ,
-                "samples_per_symbol": (self.fft_size + 144) * COMMON_SAMPLE_RATE_HZ / self.native_rate_hz,
-                "configuration": _configuration(
-                    channel_bandwidth_mhz=bandwidth_mhz, qam_order=order, cell_id=cell_id, scs_khz=15
-                ),
-            },
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -255,7 +312,7 @@ NR_RESOURCE_BLOCKS_30KHZ = {5.0: 11, 10.0: 24, 15.0: 38, 20.0: 51}
 
 
 @dataclass(frozen=True)
-class NRTransmitter:
+class NRTransmitter(_SlotDownlink):
     """5G NR-like downlink at 30 kHz subcarrier spacing (numerology 1) with DM-RS.
 
     Built at 30.72 MHz with a 1024-point FFT; 14-symbol 0.5 ms slots with normal cyclic
@@ -271,53 +328,23 @@ class NRTransmitter:
     channel_bandwidths_mhz: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0)
     data_modulation_orders: tuple[int, ...] = (4, 16, 64, 256)
     name = "NR"
-    native_rate_hz = 30.72e6
     fft_size = 1024
     subcarrier_spacing_hz = 30e3
+    resource_blocks = NR_RESOURCE_BLOCKS_30KHZ
+    slot_cp_lengths = (88,) + (72,) * 13
 
-    def __post_init__(self):
-        _check_choices("channel_bandwidths_mhz", self.channel_bandwidths_mhz, NR_RESOURCE_BLOCKS_30KHZ)
-        _check_choices("data_modulation_orders", self.data_modulation_orders, {4, 16, 64, 256})
+    def _used_bins(self, num_subcarriers: int) -> np.ndarray:
+        return self.fft_size // 2 + np.arange(-(num_subcarriers // 2), num_subcarriers // 2)
 
-    def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
-        num_samples = check_num_samples(num_samples)
-        bandwidth_mhz = float(rng.choice(self.channel_bandwidths_mhz))
-        order = int(rng.choice(self.data_modulation_orders))
-        num_subcarriers = 12 * NR_RESOURCE_BLOCKS_30KHZ[bandwidth_mhz]
-
-        symbol_in_slot, cp_lengths, start = slot_window_layout(
-            np.array([88] + [72] * 13),
-            self.fft_size,
-            _native_span(num_samples, self.native_rate_hz) - _RESAMPLE_MARGIN,
-            rng,
-        )
-        num_symbols = len(cp_lengths)
-
-        used_bins = self.fft_size // 2 + np.arange(-(num_subcarriers // 2), num_subcarriers // 2)
-        values = qam_symbols(order, num_symbols * num_subcarriers, rng).reshape(num_symbols, num_subcarriers)
+    def _add_reference_signals(self, values, symbol_in_slot, cell, rng) -> None:
         dmrs_rows = np.flatnonzero(symbol_in_slot == 2)
         # Type-1 DM-RS occupies one comb; the other comb of that symbol stays empty.
         values[dmrs_rows] = 0.0
-        dmrs_columns = np.arange(0, num_subcarriers, 2)
+        dmrs_columns = np.arange(0, values.shape[1], 2)
         # Twice the power on the occupied comb keeps the DM-RS symbol's power that of a data symbol.
         values[np.ix_(dmrs_rows, dmrs_columns)] = np.sqrt(2.0) * qam_symbols(
             4, len(dmrs_rows) * len(dmrs_columns), rng
         ).reshape(len(dmrs_rows), len(dmrs_columns))
-        grid = np.zeros((num_symbols, self.fft_size), np.complex128)
-        grid[:, used_bins] = values
-
-        iq = to_common_rate(ofdm_modulate(grid, cp_lengths), self.native_rate_hz, start, num_samples)
-        return Transmission(
-            normalise_power(iq),
-            {
-                "modulation": self.name,
-                "bandwidth": num_subcarriers * self.subcarrier_spacing_hz / COMMON_SAMPLE_RATE_HZ,
-                "samples_per_symbol": (self.fft_size + 72) * COMMON_SAMPLE_RATE_HZ / self.native_rate_hz,
-                "configuration": _configuration(
-                    channel_bandwidth_mhz=bandwidth_mhz, qam_order=order, scs_khz=30
-                ),
-            },
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -669,11 +696,7 @@ class LoRaTransmitter:
             raise SpectrumDataError(
                 f"bandwidths_hz must lie in (0, {COMMON_SAMPLE_RATE_HZ:g}) Hz, got {self.bandwidths_hz}"
             )
-        low, high = self.payload_symbols_range
-        if not 1 <= low <= high:
-            raise SpectrumDataError(
-                f"payload_symbols_range must satisfy 1 <= low <= high, got {self.payload_symbols_range}"
-            )
+        _check_payload_symbols_range(self.payload_symbols_range)
 
     def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
         num_samples = check_num_samples(num_samples)
@@ -755,11 +778,7 @@ class ZigBeeTransmitter:
     chip_rate_hz = 2e6
 
     def __post_init__(self):
-        low, high = self.payload_symbols_range
-        if not 1 <= low <= high:
-            raise SpectrumDataError(
-                f"payload_symbols_range must satisfy 1 <= low <= high, got {self.payload_symbols_range}"
-            )
+        _check_payload_symbols_range(self.payload_symbols_range)
 
     def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
         num_samples = check_num_samples(num_samples)

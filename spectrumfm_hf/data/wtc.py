@@ -20,16 +20,18 @@ from .base import (
     GENERATION_PARAMETERS,
     SpectrumDataError,
     Transmission,
+    check_generate_arguments,
+    check_num_samples,
+    check_snr_grid,
     example_rng,
     fill_parameters,
     iq_to_real,
 )
 from .channel import ImpairmentChain, default_impairments
 from .formats import make_batch, records_from_batch
-from .technologies import COMMON_SAMPLE_RATE_HZ, TECHNOLOGY_TRANSMITTERS, check_num_samples
+from .technologies import COMMON_SAMPLE_RATE_HZ, TECHNOLOGY_TRANSMITTERS
 
 DEFAULT_SNR_GRID_DB: tuple[float, ...] = DEFAULT_SNR_GRIDS_DB["rml2018.01a"]
-_CHANNEL_CHUNK_EXAMPLES = 256
 """SNR grid of the technology and anomaly data sets, dB: that of RML2018.01A, -20..30 in steps of 2."""
 
 
@@ -48,36 +50,49 @@ def make_examples(
     return make_batch(iq_to_real(iq), np.asarray(labels, dtype=np.int64), columns)
 
 
+def received_examples(
+    name: str, seed: int, indices: np.ndarray, received: np.ndarray, labels: Sequence[int], params: list[dict[str, Any]]
+) -> dict[str, np.ndarray]:
+    """Received captures as a batch in the record schema, each scaled to unit mean power.
+
+    The scaling is an ideal AGC, as in the modulation data sets; ``source``, ``seed`` and
+    ``index`` are added to each example's parameters.
+
+    Args:
+        name: the generator's name (``source`` is ``"synthetic/" + name``).
+        seed: the data set's seed.
+        indices: each capture's index in the data set.
+        received: complex ``(batch, num_samples)`` captures, as :func:`transmit` returns them.
+        labels: class index of each capture.
+        params: generation parameters of each capture, as :func:`transmit` returns them.
+    """
+    for row, index in enumerate(indices):
+        params[row].update(source="synthetic/" + name, seed=int(seed), index=int(index))
+    power = np.mean(np.abs(received) ** 2, axis=-1, keepdims=True)
+    return make_examples(received / np.sqrt(power), labels, params)
+
+
 def first_record(batch: dict[str, np.ndarray]) -> dict[str, Any]:
     """The first example of a batch as one record (what ``generator(seed, index)`` returns)."""
     return next(records_from_batch(batch))
 
 
-def check_generate_arguments(seed: int, indices) -> np.ndarray:
-    """``indices`` as a non-empty int64 array, or a :class:`SpectrumDataError` naming the bad argument."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise SpectrumDataError(f"seed must be a non-negative integer, got {seed!r}")
-    indices = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices)
-    if indices.ndim != 1 or indices.size == 0 or indices.dtype.kind not in "iu" or indices.min() < 0:
-        raise SpectrumDataError(
-            f"indices must be a non-empty 1-D sequence of non-negative integers, got {indices!r}"
-        )
-    return indices.astype(np.int64)
+def resolve_transmitters(
+    argument: str, names: Sequence[str], transmitters: dict[str, Any] | None, make_default: Callable[[str], Any]
+) -> list:
+    """The transmitter of each of ``names``: its override in ``transmitters``, else ``make_default(name)``.
 
-
-def check_snr_grid(snr_db_grid: Sequence[float]) -> tuple[float, ...]:
-    """``snr_db_grid`` as a tuple of floats, or a :class:`SpectrumDataError` naming it."""
-    try:
-        grid = tuple(float(snr) for snr in snr_db_grid)
-    except (TypeError, ValueError):
-        raise SpectrumDataError(
-            f"snr_db_grid must be a sequence of numbers in dB, got {snr_db_grid!r}"
-        ) from None
-    if not grid or not np.all(np.isfinite(grid)):
-        raise SpectrumDataError(
-            f"snr_db_grid must be a non-empty sequence of finite dB values, got {snr_db_grid!r}"
-        )
-    return grid
+    Args:
+        argument: the generator's argument that ``names`` came from (named in the error).
+        names: the signals the generator draws from, in its order.
+        transmitters: signal name -> transmitter overriding its default configuration, or None.
+        make_default: builds the default transmitter of a name.
+    """
+    overrides = dict(transmitters or {})
+    extra = [name for name in overrides if name not in names]
+    if extra:
+        raise SpectrumDataError(f"transmitters names {argument} not in {argument}: {extra}")
+    return [overrides.get(name) or make_default(name) for name in names]
 
 
 def default_channel() -> ImpairmentChain:
@@ -134,19 +149,8 @@ def transmit(
         for name in numeric
         if any(name in params for params in all_params)
     }
-    received = np.empty((batch, num_samples), np.complex128)
-    chunks: dict[str, list[np.ndarray]] = {}
-    # Bounded chunks keep the chain's working set in cache; rows do not interact.
-    for start in range(0, batch, _CHANNEL_CHUNK_EXAMPLES):
-        rows = slice(start, start + _CHANNEL_CHUNK_EXAMPLES)
-        chunk_columns = {name: column[rows] for name, column in columns.items()}
-        received[rows] = channel.apply(
-            transmitted[rows], uniforms[rows], normals[rows], chunk_columns, num_samples
-        )
-        for name, column in chunk_columns.items():
-            chunks.setdefault(name, []).append(np.asarray(column))
-    for name, pieces in chunks.items():
-        column = np.concatenate(pieces)
+    received, columns = channel.apply_in_chunks(transmitted, uniforms, normals, columns, num_samples)
+    for name, column in columns.items():
         for row, params in enumerate(all_params):
             value = column[row]
             params[name] = value.item() if isinstance(value, np.generic) else value
@@ -191,12 +195,10 @@ class WTCGenerator:
                 f"technologies must be distinct names from {list(TECHNOLOGY_TRANSMITTERS)}, "
                 f"got {technologies!r}"
             )
-        overrides = dict(transmitters or {})
-        extra = [name for name in overrides if name not in names]
-        if extra:
-            raise SpectrumDataError(f"transmitters names technologies not in technologies: {extra}")
+        self.transmitters = resolve_transmitters(
+            "technologies", names, transmitters, lambda name: TECHNOLOGY_TRANSMITTERS[name]()
+        )
         self.class_names = names
-        self.transmitters = [overrides.get(name) or TECHNOLOGY_TRANSMITTERS[name]() for name in names]
         self.channel = default_channel() if channel is None else channel
 
     @property
@@ -239,11 +241,7 @@ class WTCGenerator:
             for label, snr, rng in zip(labels, snr_db, (example_rng(seed, int(index)) for index in indices))
         ]
         received, params = transmit(self.channel, examples, self.num_samples)
-        for row, index in enumerate(indices):
-            params[row].update(source="synthetic/" + self.name, seed=int(seed), index=int(index))
-        # An ideal AGC, as in the modulation data sets.
-        power = np.mean(np.abs(received) ** 2, axis=-1, keepdims=True)
-        return make_examples(received / np.sqrt(power), labels, params)
+        return received_examples(self.name, seed, indices, received, labels, params)
 
     @staticmethod
     def _signal_maker(transmitter, snr_db: float, rng: np.random.Generator) -> Callable[[int], Transmission]:

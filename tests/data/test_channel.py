@@ -206,6 +206,24 @@ def test_chain_consumes_history_so_outputs_carry_no_start_transient():
     np.testing.assert_allclose(out, np.repeat(out[:, -1:], 64, axis=1), rtol=1e-9)
 
 
+def test_chain_in_chunks_equals_one_pass_and_returns_every_drawn_column():
+    chain = default_impairments()
+    batch, num_samples = 10, 64
+    rng = np.random.default_rng(5)
+    iq = _tone(0.02, num_samples + chain.history_samples(num_samples), batch)
+    uniforms = rng.random((batch, chain.num_uniforms(num_samples)))
+    normals = rng.standard_normal((batch, chain.num_normals(num_samples)))
+    given = {"snr_db": np.linspace(-10.0, 10.0, batch)}
+    whole_columns = dict(given)
+    whole = chain.apply(iq, uniforms, normals, whole_columns, num_samples)
+    chunked, columns = chain.apply_in_chunks(iq, uniforms, normals, given, num_samples, chunk_examples=3)
+    np.testing.assert_array_equal(chunked, whole)
+    assert set(columns) == set(whole_columns)
+    for name, column in whole_columns.items():
+        np.testing.assert_array_equal(columns[name], column)
+    assert set(given) == {"snr_db"}
+
+
 @pytest.mark.parametrize(
     "make, argument",
     [

@@ -15,6 +15,7 @@ from spectrumfm_hf.data.modulators import (
     make_transmitter,
     render_together,
     rrc_pulse,
+    square_qam,
 )
 
 RRC_ONLY = (1.0, 0.0, 0.0)
@@ -122,6 +123,17 @@ def test_rrc_pulse_has_no_intersymbol_interference_after_matched_filter():
     points = constellation("16QAM")
     distance = np.min(np.abs(symbols[:, None] - points[None, :]), axis=1)
     assert np.max(distance) < 0.05
+
+
+@pytest.mark.parametrize("order", [16, 64, 256])
+def test_square_qam_is_the_qam_constellation_of_the_modulation_data_sets(order):
+    np.testing.assert_array_equal(square_qam(order), constellation(f"{order}QAM"))
+
+
+def test_square_qam_has_unit_power_and_rejects_non_square_orders():
+    np.testing.assert_allclose(np.mean(np.abs(square_qam(4)) ** 2), 1.0)
+    with pytest.raises(SpectrumDataError, match="order"):
+        square_qam(32)
 
 
 def test_single_sideband_occupies_one_side_of_the_carrier():
