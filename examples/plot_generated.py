@@ -147,8 +147,11 @@ def main() -> None:
     for row_axes, (label, name, iq, params) in zip(axes, rows):
         draw_row(row_axes, name, iq, params)
         row_axes[0].set_ylabel(label.split("/")[0], fontsize=7)
-    figure.suptitle(f"Generated examples at {args.snr_db:g} dB SNR, impairments: {args.impairments}", fontsize=10)
-    figure.tight_layout(rect=(0, 0, 1, 0.995))
+    # Keep the title in a fixed half inch at the top, whatever the figure's height.
+    height_in = figure.get_figheight()
+    figure.suptitle(f"Generated examples at {args.snr_db:g} dB SNR, impairments: {args.impairments}",
+                    fontsize=10, y=1 - 0.15 / height_in, va="top")
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height_in))
     figure.savefig(args.output, dpi=args.dpi)
     print(f"wrote {args.output} ({len(rows)} classes)")
 

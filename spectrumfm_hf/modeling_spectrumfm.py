@@ -520,7 +520,11 @@ class SpectrumFMModel(SpectrumFMPreTrainedModel):
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Module:
+        """The input projection (eq. 8), the counterpart of a token embedding."""
         return self.embeddings.projection
+
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.embeddings.projection = value
 
     def forward(
         self,

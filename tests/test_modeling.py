@@ -421,6 +421,18 @@ def test_bf16_autocast_agrees_with_fp32(config, windows):
     assert F.cosine_similarity(fast.float().flatten(), reference.flatten(), dim=0).item() > 0.999
 
 
+@pytest.mark.parametrize("cls", ALL_CLASSES)
+def test_bf16_weights_run_every_head_with_finite_outputs(cls, windows):
+    model = cls(tiny_config(position_embedding_type="relative")).to(torch.bfloat16)
+    kwargs = {"labels": torch.tensor([0, 1, 2, 0])} if cls is SpectrumFMForSequenceClassification else {}
+    outputs = model(windows, **kwargs)
+    main = _main_output(model, outputs)
+    assert main.dtype in (torch.bfloat16, torch.float32)
+    assert torch.isfinite(main.float()).all()
+    if outputs.get("loss") is not None:
+        assert outputs.loss.dtype == torch.float32 and torch.isfinite(outputs.loss)
+
+
 def test_the_encoder_compiles_without_graph_breaks(config, windows):
     model = SpectrumFMModel(config).eval()
     hidden = model.embeddings(windows)

@@ -292,10 +292,12 @@ def _check_fraction(name: str, value: Any) -> float:
 def stratified_split(dataset: Dataset, test_size: float, validation_size: float, seed: int) -> DatasetDict:
     """Split into train / validation / test, stratified by ``(label, snr_db)``.
 
-    Each stratum (examples with one label and one SNR) is shuffled with ``seed`` and cut, so every
-    split holds ``round(fraction * stratum size)`` of it: class and SNR proportions match within one
-    example per stratum, no example is in two splits, and the same seed gives the same split.
-    Examples keep their original order within a split.
+    Each stratum (examples with one label and one SNR) is shuffled with ``seed`` and cut. A split
+    takes the floor or the ceiling of ``fraction * stratum size`` from every stratum, the ceilings
+    going to the strata with the largest remainders (ties broken by ``seed``) so that the split
+    holds ``round(fraction * len(dataset))`` examples in all: class and SNR proportions match
+    within one example per stratum even when strata are small, no example is in two splits, and
+    the same seed gives the same split. Examples keep their original order within a split.
 
     Args:
         dataset: a data set with ``label`` and ``snr_db`` columns (NaN SNRs form their own stratum).
@@ -317,14 +319,18 @@ def stratified_split(dataset: Dataset, test_size: float, validation_size: float,
     # NaN compares unequal to itself; one canonical NaN bit pattern puts all unknown SNRs together.
     snrs_db = np.asarray(columns["snr_db"], dtype=np.float32)
     snr_bits = np.where(np.isnan(snrs_db), np.float32(np.nan), snrs_db).view(np.int32).astype(np.int64)
-    _, stratum, sizes = np.unique(np.stack([labels, snr_bits], axis=1), axis=0, return_inverse=True, return_counts=True)
+    keys, stratum, sizes = np.unique(
+        np.stack([labels, snr_bits], axis=1), axis=0, return_inverse=True, return_counts=True
+    )
     by_stratum = np.argsort(stratum.ravel(), kind="stable")
     rng = np.random.default_rng(seed)
+    test_counts = _allocate(sizes, keys[:, 0], test_size, rng)
+    validation_counts = np.minimum(_allocate(sizes, keys[:, 0], validation_size, rng), sizes - test_counts)
     parts: dict[str, list[np.ndarray]] = {"train": [], "validation": [], "test": []}
-    for members in np.split(by_stratum, np.cumsum(sizes)[:-1]):
+    for members, num_test, num_validation in zip(
+        np.split(by_stratum, np.cumsum(sizes)[:-1]), test_counts, validation_counts
+    ):
         shuffled = rng.permutation(members)
-        num_test = math.floor(len(members) * test_size + 0.5)
-        num_validation = min(math.floor(len(members) * validation_size + 0.5), len(members) - num_test)
         parts["test"].append(shuffled[:num_test])
         parts["validation"].append(shuffled[num_test : num_test + num_validation])
         parts["train"].append(shuffled[num_test + num_validation :])
@@ -332,6 +338,25 @@ def stratified_split(dataset: Dataset, test_size: float, validation_size: float,
     if validation_size == 0:
         del splits["validation"]
     return DatasetDict(splits)
+
+
+def _allocate(sizes: np.ndarray, labels: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Examples per stratum for a split of ``fraction``: floor or ceiling of each exact share,
+    ``round(fraction * total)`` in all, ceilings to the largest remainders. Ties go round-robin
+    over the labels (in a seeded random order within each), so every class gets its share of
+    ceilings to within one."""
+    exact = sizes * fraction
+    counts = np.floor(exact).astype(np.int64)
+    extra = int(math.floor(sizes.sum() * fraction + 0.5)) - int(counts.sum())
+    if extra > 0:
+        shuffled = rng.permutation(len(sizes))
+        rank_in_label = np.empty(len(sizes), dtype=np.int64)
+        for label in np.unique(labels):
+            members = shuffled[labels[shuffled] == label]
+            rank_in_label[members] = np.arange(len(members))
+        order = np.lexsort((np.argsort(shuffled), rank_in_label, -(exact - counts)))
+        counts[order[:extra]] += 1
+    return counts
 
 
 def _size_category(num_examples: int) -> str:

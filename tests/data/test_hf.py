@@ -193,6 +193,18 @@ def test_stratified_split_preserves_class_and_snr_proportions(tones):
             assert abs(counts.count(stratum) - fraction * strata.count(stratum)) <= 1
 
 
+def test_stratified_split_of_small_strata_still_fills_every_split():
+    # 220 strata of two examples: per-stratum rounding alone would leave test and validation empty.
+    labels = np.repeat(np.arange(11), 40)
+    snrs = np.tile(np.repeat(np.arange(-20, 20, 2, dtype=np.float32), 2), 11)
+    data = Dataset.from_dict({"label": labels, "snr_db": snrs})
+    splits = stratified_split(data, test_size=0.2, validation_size=0.1, seed=0)
+    assert (len(splits["train"]), len(splits["validation"]), len(splits["test"])) == (308, 44, 88)
+    for name in ("validation", "test"):
+        counts = np.bincount(np.asarray(splits[name]["label"]), minlength=11)
+        assert counts.max() - counts.min() <= 2
+
+
 def test_stratified_split_without_validation(tones):
     assert list(stratified_split(tones, test_size=0.3, validation_size=0, seed=0)) == ["train", "test"]
 
