@@ -5,7 +5,7 @@ Prints one JSON line per measurement:
 * ``generate``: examples per second of ``generator.generate(seed, indices)`` in batches,
   128-sample windows, each generator with its full default impairment chain: AMC
   (RML2016.10a and RML2018.01A classes), wireless-technology classification, spectrum
-  sensing and anomaly detection (each skipped with a note when its module is missing);
+  sensing and anomaly detection;
 * ``stream``: peak resident memory while iterating ``--stream-examples`` AMC examples
   through a ``datasets.IterableDataset``, and the rate of that iteration.
 
@@ -18,7 +18,6 @@ Targets: at least 5,000 AMC examples per second on two cores, under 2 GB while s
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -28,15 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from spectrumfm_hf.data.amc import AMCGenerator
+from spectrumfm_hf.data import (
+    AMCGenerator,
+    AnomalyDetectionGenerator,
+    SpectrumSensingGenerator,
+    WTCGenerator,
+    to_iterable_dataset,
+)
 
 NUM_SAMPLES = 128
-
-OTHER_GENERATORS = (
-    ("wtc", "spectrumfm_hf.data.wtc", "WTCGenerator"),
-    ("spectrum-sensing", "spectrumfm_hf.data.sensing", "SpectrumSensingGenerator"),
-    ("anomaly-detection", "spectrumfm_hf.data.anomaly", "AnomalyDetectionGenerator"),
-)
 
 
 def machine() -> dict[str, Any]:
@@ -68,16 +67,13 @@ def examples_per_second(generator, seed: int, num_examples: int, batch_size: int
 
 
 def generators() -> list[tuple[str, Any]]:
-    found = [
+    return [
         ("amc-rml2016.10a", AMCGenerator("rml2016.10a", num_samples=NUM_SAMPLES)),
         ("amc-rml2018.01a", AMCGenerator("rml2018.01a", num_samples=NUM_SAMPLES)),
+        ("wtc", WTCGenerator(num_samples=NUM_SAMPLES)),
+        ("spectrum-sensing", SpectrumSensingGenerator(num_samples=NUM_SAMPLES)),
+        ("anomaly-detection", AnomalyDetectionGenerator(num_samples=NUM_SAMPLES)),
     ]
-    for task, module_name, class_name in OTHER_GENERATORS:
-        try:
-            found.append((task, getattr(importlib.import_module(module_name), class_name)(num_samples=NUM_SAMPLES)))
-        except (ImportError, AttributeError) as error:
-            print(f"note: skipping {task}: {class_name} is not available ({error})", flush=True)
-    return found
 
 
 def _rss_bytes(field: str) -> int | None:
@@ -101,41 +97,11 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def iterable_dataset(generator, num_examples: int, seed: int, batch_size: int):
-    try:
-        from spectrumfm_hf.data.hf import to_iterable_dataset
-    except ImportError:
-        to_iterable_dataset = None
-    if to_iterable_dataset is not None:
-        return to_iterable_dataset(generator, num_examples, seed, batch_size=batch_size), "spectrumfm_hf.data.hf"
-
-    import datasets
-
-    from spectrumfm_hf.data.base import GENERATION_PARAMETERS
-
-    dtypes = {"string": "string", "int64": "int64", "float32": "float32"}
-    features = datasets.Features(
-        {
-            "iq": datasets.Array2D((generator.num_samples, 2), "float32"),
-            "label": datasets.ClassLabel(names=list(generator.class_names)),
-            **{key: datasets.Value(dtypes[kind]) for key, (kind, _) in GENERATION_PARAMETERS.items()},
-        }
-    )
-
-    def examples():
-        for first in range(0, num_examples, batch_size):
-            batch = generator.generate(seed, range(first, min(first + batch_size, num_examples)))
-            for row in range(len(batch["label"])):
-                yield {key: values[row] for key, values in batch.items()}
-
-    return datasets.IterableDataset.from_generator(examples, features=features), "datasets.IterableDataset.from_generator"
-
-
 def stream(seed: int, num_examples: int, batch_size: int) -> None:
     generator = AMCGenerator("rml2016.10a", num_samples=NUM_SAMPLES)
     windowed = _reset_peak_rss()
     baseline = _rss_bytes("VmRSS")
-    dataset, builder = iterable_dataset(generator, num_examples, seed, batch_size)
+    dataset, builder = to_iterable_dataset(generator, num_examples, seed, batch_size=batch_size), "spectrumfm_hf.data.hf"
     start = time.perf_counter()
     count = 0
     for count, _ in enumerate(dataset, start=1):
