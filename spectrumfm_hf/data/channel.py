@@ -30,6 +30,8 @@ SNR it is labelled with. Over the full sample-rate band the per-sample SNR is
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Sequence
@@ -75,7 +77,7 @@ def _column(columns: dict[str, np.ndarray], name: str, batch: int) -> np.ndarray
     return np.full(batch, np.nan)
 
 
-class Impairment:
+class Impairment(ABC):
     """Base of the channel and receiver transforms (see the module docstring)."""
 
     def num_uniforms(self, num_samples: int) -> int:
@@ -90,6 +92,7 @@ class Impairment:
         """Leading output samples that depend on input before the capture, for ``num_samples`` valid outputs."""
         return 0
 
+    @abstractmethod
     def apply(
         self, iq: np.ndarray, uniforms: np.ndarray, normals: np.ndarray, columns: dict[str, np.ndarray]
     ) -> np.ndarray:
@@ -105,7 +108,6 @@ class Impairment:
         Returns:
             complex128 ``(batch, num_samples)``.
         """
-        raise NotImplementedError
 
     def __call__(self, iq: np.ndarray, rng: np.random.Generator, params: dict[str, Any]) -> np.ndarray:
         """Impair one capture, drawing from ``rng`` and recording what was drawn in ``params``."""

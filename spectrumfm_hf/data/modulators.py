@@ -23,6 +23,8 @@ bandwidth as the band in which SNR is defined.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
@@ -446,7 +448,7 @@ def _nan_column(batch: int) -> np.ndarray:
     return np.full(batch, np.nan)
 
 
-class Modulator:
+class Modulator(ABC):
     """Base of all transmitters: a batch renderer driven by per-example uniform numbers.
 
     Subclasses set ``name`` and implement :meth:`num_uniforms` and :meth:`_render`.
@@ -454,12 +456,13 @@ class Modulator:
 
     name: str
 
+    @abstractmethod
     def num_uniforms(self, num_samples: int) -> int:
         """Uniform numbers in [0, 1) one example of ``num_samples`` samples consumes."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _render(self, uniforms: np.ndarray, num_samples: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        raise NotImplementedError
+        """Unit-power waveforms ``(batch, num_samples)`` and their parameter columns."""
 
     def render(self, uniforms: np.ndarray, num_samples: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Waveforms of a batch.

@@ -19,6 +19,8 @@ rng)`` returns a :class:`~spectrumfm_hf.data.base.Transmission` with unit mean p
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -179,7 +181,7 @@ def _configuration(**settings: Any) -> str:
 # --------------------------------------------------------------------------------------
 
 
-class _SlotDownlink:
+class _SlotDownlink(ABC):
     """Shared frame of the 3GPP-like downlinks: a fully loaded resource grid in normal-CP slots.
 
     A subclass (a frozen dataclass with ``channel_bandwidths_mhz`` and
@@ -204,15 +206,15 @@ class _SlotDownlink:
         """Cell settings drawn before the grid, recorded in ``configuration``."""
         return {}
 
+    @abstractmethod
     def _used_bins(self, num_subcarriers: int) -> np.ndarray:
         """FFT bins of the ``num_subcarriers`` subcarriers in subcarrier order (bin ``fft_size // 2`` is DC)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _add_reference_signals(
         self, values: np.ndarray, symbol_in_slot: np.ndarray, cell: dict[str, Any], rng: np.random.Generator
     ) -> None:
         """Write the reference signals into ``values`` (symbols x subcarriers), drawing from ``rng``."""
-        raise NotImplementedError
 
     def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
         num_samples = check_num_samples(num_samples)
