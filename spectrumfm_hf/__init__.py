@@ -107,7 +107,8 @@ def _register_auto_classes() -> None:
 # registering then would re-enter the half-initialised module.
 _AUTO_PACKAGE = "transformers.models.auto"
 _MODEL_MODULES = frozenset(
-    f"{__name__}.{module}" for module in ("configuration_spectrumfm", "feature_extraction_spectrumfm", "modeling_spectrumfm")
+    f"{__name__}.{module}"
+    for module in ("configuration_spectrumfm", "feature_extraction_spectrumfm", "modeling_spectrumfm")
 )
 
 

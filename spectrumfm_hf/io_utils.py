@@ -39,14 +39,14 @@ def _stop_signals_held() -> Iterator[None]:
 def _swap_in(staging: Path, target: Path) -> None:
     """Rename ``staging`` to ``target``; an existing ``target`` is renamed aside first and deleted after."""
     if not os.path.lexists(target):
-        os.rename(staging, target)
+        os.replace(staging, target)
         return
     aside = _unique_sibling(target, ".old")
-    os.rename(target, aside)
+    os.replace(target, aside)
     try:
-        os.rename(staging, target)
+        os.replace(staging, target)
     except BaseException:
-        os.rename(aside, target)
+        os.replace(aside, target)
         raise
     if aside.is_dir() and not aside.is_symlink():
         shutil.rmtree(aside)
@@ -77,7 +77,10 @@ def atomic_output_dir(target: str | os.PathLike[str], overwrite: bool = False) -
         raise TypeError(f"overwrite must be a bool, got {type(overwrite).__name__}")
     target = Path(target).absolute()
     if os.path.lexists(target) and not overwrite:
-        raise OutputExistsError(f"output folder {os.fspath(target)!r} exists; pass overwrite=True (on the command line, --overwrite) to replace it")
+        raise OutputExistsError(
+            f"output folder {os.fspath(target)!r} exists; "
+            "pass overwrite=True (on the command line, --overwrite) to replace it"
+        )
     if target.exists() and not target.is_dir():
         raise OutputExistsError(f"output {os.fspath(target)!r} exists and is not a folder")
     target.parent.mkdir(parents=True, exist_ok=True)

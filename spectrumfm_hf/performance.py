@@ -176,15 +176,24 @@ def preferred_dtype(device: str = "cpu", features: CPUFeatures | None = None) ->
 
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but torch sees no CUDA device")
-        name = torch.cuda.get_device_name(torch.device(device))
-        if torch.cuda.is_bf16_supported(including_emulation=False):
-            return PrecisionChoice("cuda", "bfloat16", f"{name} runs bf16 natively")
-        return PrecisionChoice("cuda", "float32", f"{name} has no native bf16 support")
+        try:
+            cuda_device = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"device must be 'cpu' or 'cuda[:<index>]', got {device!r}") from None
+        if cuda_device.index is not None and not 0 <= cuda_device.index < torch.cuda.device_count():
+            raise ValueError(f"device {device!r} does not exist: torch sees {torch.cuda.device_count()} CUDA devices")
+        properties = torch.cuda.get_device_properties(cuda_device)
+        capability = f"{properties.name}, compute capability {properties.major}.{properties.minor}"
+        # Ampere (8.0) and newer have bf16 tensor cores; ROCm GPUs run bf16 natively too.
+        if torch.version.hip or properties.major >= 8:
+            return PrecisionChoice("cuda", "bfloat16", f"{capability}: bf16 runs natively")
+        return PrecisionChoice("cuda", "float32", f"{capability}: no native bf16 (needs 8.0 or newer)")
     if device_type != "cpu":
         raise ValueError(f"device must be 'cpu' or 'cuda[:<index>]', got {device!r}")
     features = cpu_features() if features is None else features
     if features.amx_bf16:
-        return PrecisionChoice("cpu", "bfloat16", f"{features.model_name} has AMX (amx_bf16): bf16 matrix multiplies are fast")
+        reason = f"{features.model_name} has AMX (amx_bf16): bf16 matrix multiplies are fast"
+        return PrecisionChoice("cpu", "bfloat16", reason)
     if features.avx512_bf16:
         reason = f"{features.model_name} has AVX512-BF16 but no AMX: bf16 matrix multiplies would be slower than fp32"
     else:

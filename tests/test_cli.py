@@ -92,22 +92,28 @@ def test_generate_overwrite_replaces_every_split_of_the_old_data_set(tmp_path, c
 
 
 @pytest.mark.parametrize(
-    "arguments, named",
+    "arguments, argument, expected",
     [
-        (["generate", "wtc", "--output", "x", "--test-size", "1.5"], "--test-size: expected a fraction in [0, 1), got '1.5'"),
-        (["generate", "wtc", "--output", "x", "--num-examples", "0"], "--num-examples: expected a positive integer, got '0'"),
-        (["generate", "wtc", "--output", "x", "--seed", "-1"], "--seed: expected a non-negative integer, got '-1'"),
-        (["generate", "no-such-task", "--output", "x"], "argument generator: invalid choice: 'no-such-task'"),
-        (["demo", "--repeats", "0"], "--repeats: expected a positive integer, got '0'"),
-        (["demo", "--threads", "two"], "--threads: expected a positive integer, got 'two'"),
+        (["generate", "wtc", "--output", "x", "--test-size", "1.5"], "--test-size", "a fraction in [0, 1), got '1.5'"),
+        (["generate", "wtc", "--output", "x", "--num-examples", "0"], "--num-examples", "a positive integer, got '0'"),
+        (["generate", "wtc", "--output", "x", "--seed", "-1"], "--seed", "a non-negative integer, got '-1'"),
+        (["demo", "--repeats", "0"], "--repeats", "a positive integer, got '0'"),
+        (["demo", "--threads", "two"], "--threads", "a positive integer, got 'two'"),
     ],
 )
-def test_invalid_argument_is_a_one_line_usage_error_naming_it(capsys, arguments, named):
+def test_invalid_argument_is_a_one_line_usage_error_naming_it(capsys, arguments, argument, expected):
     with pytest.raises(SystemExit) as exit_info:
         main(arguments)
     assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"spectrumfm {arguments[0]}: error: argument {argument}: expected {expected}\n"
+
+
+def test_unknown_generator_is_a_one_line_usage_error_listing_the_generators(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "no-such-task", "--output", "x"])
+    assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"spectrumfm {arguments[0]}: error:") and named in err
+    assert err.count("\n") == 1 and "invalid choice: 'no-such-task'" in err and "amc-rml2016.10a" in err
 
 
 def test_fractions_that_leave_no_training_examples_are_a_usage_error(tmp_path, capsys):

@@ -62,3 +62,25 @@ def test_unknown_device_is_refused_naming_it():
 def test_non_string_device_is_a_type_error():
     with pytest.raises(TypeError, match="device must be a string"):
         preferred_dtype(0, cpu())
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(cuda_available(), reason="this machine has a CUDA device")
+def test_cuda_asked_for_without_a_cuda_device_is_refused():
+    with pytest.raises(ValueError, match="device 'cuda' was asked for, but torch sees no CUDA device"):
+        preferred_dtype("cuda", cpu())
+
+
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device")
+def test_cuda_device_of_compute_capability_8_or_newer_computes_in_bf16():
+    import torch
+
+    major, _ = torch.cuda.get_device_capability(0)
+    choice = preferred_dtype("cuda:0", cpu())
+    assert choice.uses_bf16 == (major >= 8 or bool(torch.version.hip))
+    assert "compute capability" in choice.reason

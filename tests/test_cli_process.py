@@ -53,12 +53,14 @@ def interrupt_mid_write(arguments: list[str], parent: Path, signal_number: int) 
     return child
 
 
+@pytest.mark.slow
 def test_sigint_mid_generation_leaves_nothing(tmp_path):
     child = interrupt_mid_write([*SLOW_GENERATION, "--output", str(tmp_path / "amc")], tmp_path, signal.SIGINT)
     assert child.returncode == 128 + signal.SIGINT
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sigterm_mid_overwrite_leaves_the_previous_data_set_loadable(tmp_path, capsys):
     output = tmp_path / "amc"
     assert main(["generate", "amc-rml2016.10a", "--num-examples", "110", "--output", str(output)]) == 0

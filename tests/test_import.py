@@ -52,6 +52,7 @@ def test_import_does_not_import_torch_or_transformers():
     assert child.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "imports_first",
     [

@@ -31,7 +31,9 @@ def demo_command_parser(subparsers: argparse._SubParsersAction | None = None) ->
         "10 dB SNR into 128-symbol features, and time the forward pass in fp32, and in bf16 autocast only "
         "where the hardware runs bf16 fast (see `spectrumfm env`).",
     )
-    parser.add_argument("--seed", type=non_negative_int, default=DEMO_DEFAULTS["seed"], help="seed of the capture and the weights")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=DEMO_DEFAULTS["seed"], help="seed of the capture and the weights"
+    )
     parser.add_argument(
         "--capture-samples",
         type=positive_int,
@@ -45,7 +47,9 @@ def demo_command_parser(subparsers: argparse._SubParsersAction | None = None) ->
         help="the AMC class set whose generator makes the capture",
     )
     parser.add_argument("--threads", type=positive_int, default=DEMO_DEFAULTS["threads"], help="torch CPU threads")
-    parser.add_argument("--repeats", type=positive_int, default=DEMO_DEFAULTS["repeats"], help="timed forward passes (median reported)")
+    parser.add_argument(
+        "--repeats", type=positive_int, default=DEMO_DEFAULTS["repeats"], help="timed forward passes (median reported)"
+    )
     parser.set_defaults(func=demo_command)
     return parser
 
@@ -110,7 +114,11 @@ def demo_command(args: argparse.Namespace) -> int:
         embeddings = hidden.mean(dim=1)
         print(f"embeddings: last_hidden_state {tuple(hidden.shape)}, mean-pooled per window {tuple(embeddings.shape)}")
         fp32 = _median_seconds(lambda: model(**features), args.repeats)
-        timing = {"windows": windows, "fp32_seconds": round(fp32, 4), "fp32_windows_per_second": round(windows / fp32, 1)}
+        timing = {
+            "windows": windows,
+            "fp32_seconds": round(fp32, 4),
+            "fp32_windows_per_second": round(windows / fp32, 1),
+        }
         if precision.uses_bf16:
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 bf16 = _median_seconds(lambda: model(**features), args.repeats)

@@ -47,11 +47,16 @@ def generate_command_parser(subparsers: argparse._SubParsersAction | None = None
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
     parser.add_argument("--num-examples", type=positive_int, default=10_000, help="examples to generate")
     parser.add_argument("--num-samples", type=positive_int, default=128, help="complex IQ samples per example")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="the data set's seed (example i of seed s never changes)")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="the data set's seed (example i of seed s never changes)"
+    )
     parser.add_argument("--num-proc", type=positive_int, default=1, help="processes generating shards in parallel")
     parser.add_argument("--test-size", type=fraction, default=0.2, help="fraction of each label/SNR stratum for test")
     parser.add_argument(
-        "--validation-size", type=fraction, default=0.1, help="fraction of each label/SNR stratum for validation (0: no split)"
+        "--validation-size",
+        type=fraction,
+        default=0.1,
+        help="fraction of each label/SNR stratum for validation (0: no validation split)",
     )
     parser.set_defaults(func=generate_command)
     return parser
@@ -63,7 +68,8 @@ def generate_command(args: argparse.Namespace) -> int:
 
     if args.test_size + args.validation_size >= 1:
         raise UsageError(
-            f"--test-size + --validation-size must leave examples for training, got {args.test_size} + {args.validation_size}"
+            "--test-size + --validation-size must leave examples for training, "
+            f"got {args.test_size} + {args.validation_size}"
         )
     with atomic_output_dir(args.output, overwrite=args.overwrite) as staging:
         from ..data.hf import dataset_card, save_dataset, stratified_split, to_dataset
@@ -76,7 +82,9 @@ def generate_command(args: argparse.Namespace) -> int:
         # datasets' Arrow cache (and its .incomplete folders) lives beside the staging folder and
         # goes with it, so an interrupted run leaves nothing in ~/.cache either.
         with tempfile.TemporaryDirectory(prefix=f"{staging.name}.cache-", dir=staging.parent) as cache_dir:
-            dataset = to_dataset(generator, args.num_examples, seed=args.seed, num_proc=args.num_proc, cache_dir=cache_dir)
+            dataset = to_dataset(
+                generator, args.num_examples, seed=args.seed, num_proc=args.num_proc, cache_dir=cache_dir
+            )
             if args.generator != "pretraining":
                 dataset = stratified_split(
                     dataset, test_size=args.test_size, validation_size=args.validation_size, seed=args.seed
@@ -84,7 +92,9 @@ def generate_command(args: argparse.Namespace) -> int:
             card = dataset_card(
                 dataset,
                 pretty_name=f"SpectrumFM synthetic {generator.name}",
-                summary=f"{args.num_examples} synthetic IQ examples of {args.num_samples} samples made by spectrumfm_hf.",
+                summary=(
+                    f"{args.num_examples} synthetic IQ examples of {args.num_samples} samples made by spectrumfm_hf."
+                ),
                 how_made=generator.description,
                 license="apache-2.0",
                 generator=generator,

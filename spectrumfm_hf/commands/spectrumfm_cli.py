@@ -36,29 +36,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Interrupted(KeyboardInterrupt):
-    """SIGTERM delivered as an exception, so that ``finally`` blocks and context managers clean up."""
+class _StopSignal(KeyboardInterrupt):
+    """SIGINT or SIGTERM delivered as an exception, so that ``finally`` blocks and context managers clean up."""
 
     def __init__(self, signal_number: int) -> None:
         super().__init__(signal_number)
         self.signal_number = signal_number
 
 
-def _raise_interrupted(signal_number: int, frame: object) -> None:
-    raise _Interrupted(signal_number)
+def _raise_stop_signal(signal_number: int, frame: object) -> None:
+    raise _StopSignal(signal_number)
+
+
+# SIGTERM would otherwise end the process at once, skipping all clean-up.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
-def _termination_as_interrupt() -> Iterator[None]:
+def _stop_signals_as_exceptions() -> Iterator[None]:
     # Signal handlers can only be set from the main thread (tests may call main() elsewhere).
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    previous = {number: signal.signal(number, _raise_stop_signal) for number in _STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        with _termination_as_interrupt():
+        with _stop_signals_as_exceptions():
             return args.func(args)
     except KeyboardInterrupt as interrupt:
         signal_number = getattr(interrupt, "signal_number", signal.SIGINT)
