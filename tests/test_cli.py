@@ -7,6 +7,8 @@ import re
 import pytest
 from datasets import load_from_disk
 
+import spectrumfm_hf
+
 from spectrumfm_hf.cli import build_parser, main
 from spectrumfm_hf.commands import COMMANDS
 
@@ -32,6 +34,13 @@ def test_no_subcommand_prints_help_and_exits_with_usage_status(capsys):
     assert err.startswith("usage: spectrumfm") and "generate" in err and "env" in err
 
 
+def test_version_option_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"spectrumfm_hf {spectrumfm_hf.__version__}\n"
+
+
 def test_demo_reports_shapes_the_precision_chosen_and_timing(capsys, monkeypatch):
     from spectrumfm_hf import performance
 
@@ -52,6 +61,7 @@ def test_demo_reports_shapes_the_precision_chosen_and_timing(capsys, monkeypatch
 def test_env_reports_versions_cpu_features_and_precision_as_json(capsys):
     assert main(["env", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
+    assert info["spectrumfm_hf version"] == spectrumfm_hf.__version__
     for library in ("torch", "transformers", "peft", "datasets", "accelerate"):
         assert re.match(r"\d+\.\d+", info[f"{library} version"])
     assert isinstance(info["AMX (amx_bf16)"], bool) and isinstance(info["AVX512-BF16 (avx512_bf16)"], bool)

@@ -32,6 +32,16 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default in its help, except where there is none to show (required, flags)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # Identity, not equality: a default of 0 (a seed) is worth showing, False is not.
+        if any(action.default is nothing for nothing in (None, False, argparse.SUPPRESS)):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def add_command_parser(
     subparsers: argparse._SubParsersAction | None, name: str, help_text: str, description: str | None = None
 ) -> argparse.ArgumentParser:
@@ -43,7 +53,7 @@ def add_command_parser(
         help_text: one line for ``spectrumfm --help``.
         description: the subcommand's ``--help`` text; ``help_text`` when ``None``.
     """
-    options = {"description": description or help_text, "formatter_class": argparse.ArgumentDefaultsHelpFormatter}
+    options = {"description": description or help_text, "formatter_class": HelpFormatter}
     if subparsers is None:
         parser = CommandParser(prog=f"spectrumfm {name}", **options)
     else:

@@ -12,7 +12,7 @@ from typing import Any
 from .arguments import add_command_parser
 
 # Libraries whose versions change what the package does.
-_LIBRARIES = ("spectrumfm-hf", "numpy", "torch", "transformers", "peft", "datasets", "accelerate", "safetensors")
+_LIBRARIES = ("numpy", "torch", "transformers", "peft", "datasets", "accelerate", "safetensors")
 
 
 def env_command_parser(subparsers: argparse._SubParsersAction | None = None) -> argparse.ArgumentParser:
@@ -47,10 +47,15 @@ def environment_info() -> dict[str, Any]:
     """This machine as a bug report (or a training run's record) needs it: versions, CPU, GPU, precision."""
     import torch
 
+    from .. import __version__
     from ..performance import cpu_features, preferred_dtype
 
     features = cpu_features()
-    info: dict[str, Any] = {"Platform": platform.platform(), "Python version": platform.python_version()}
+    info: dict[str, Any] = {
+        "spectrumfm_hf version": __version__,
+        "Platform": platform.platform(),
+        "Python version": platform.python_version(),
+    }
     info.update({f"{name} version": _version(name) for name in _LIBRARIES})
     info.update(
         {

@@ -51,7 +51,12 @@ def generate_command_parser(subparsers: argparse._SubParsersAction | None = None
         "--seed", type=non_negative_int, default=0, help="the data set's seed (example i of seed s never changes)"
     )
     parser.add_argument("--num-proc", type=positive_int, default=1, help="processes generating shards in parallel")
-    parser.add_argument("--test-size", type=fraction, default=0.2, help="fraction of each label/SNR stratum for test")
+    parser.add_argument(
+        "--test-size",
+        type=fraction,
+        default=0.2,
+        help="fraction of each label/SNR stratum for test (pretraining: not split)",
+    )
     parser.add_argument(
         "--validation-size",
         type=fraction,

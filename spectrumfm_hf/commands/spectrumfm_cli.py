@@ -15,6 +15,7 @@ import threading
 import traceback
 from typing import Iterator
 
+from .. import __version__
 from ..io_utils import OutputExistsError
 from . import COMMANDS
 from .arguments import EXIT_FAILURE, EXIT_USAGE, CommandParser, UsageError, print_error
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    parser.add_argument("--version", action="version", version=f"spectrumfm_hf {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     for entry in COMMANDS:
         module_name, function_name = entry.split(":")
