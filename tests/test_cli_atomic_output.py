@@ -123,3 +123,42 @@ def test_signal_mid_write_keeps_the_previous_folder_and_no_staging(tmp_path, sig
     assert writer.returncode != 0
     assert [path.name for path in tmp_path.iterdir()] == ["out"]
     assert [path.name for path in target.iterdir()] == ["old"]
+
+
+# A writer whose swap is slow (deleting the old folder takes a second), announced by a marker file.
+SLOW_SWAP = textwrap.dedent(
+    """
+    import shutil, sys, time
+    from pathlib import Path
+    from spectrumfm_hf.io_utils import atomic_output_dir
+    remove_folder = shutil.rmtree
+    def slow_remove_folder(path, *args, **kwargs):
+        if str(path).endswith(".old"):
+            Path(sys.argv[2]).write_text("swapping")
+            time.sleep(1)
+        remove_folder(path, *args, **kwargs)
+    shutil.rmtree = slow_remove_folder
+    with atomic_output_dir(sys.argv[1], overwrite=True) as staging:
+        (staging / "new").write_text("new")
+    """
+)
+
+
+def test_signal_during_the_swap_waits_until_the_new_folder_is_in_place(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old").write_text("old")
+    marker = tmp_path.parent / f"{tmp_path.name}-swapping"
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SWAP, str(target), str(marker)], env=environment, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer never reached the swap"
+        time.sleep(0.01)
+    writer.send_signal(signal.SIGINT)
+    _, stderr = writer.communicate(timeout=30)
+    assert b"KeyboardInterrupt" in stderr  # delivered, but only once the swap was done
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+    assert [path.name for path in target.iterdir()] == ["new"]
