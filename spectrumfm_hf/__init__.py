@@ -2,42 +2,99 @@
 
 Importing the package registers the ``"spectrumfm"`` model type with transformers' Auto
 classes (``AutoConfig``, ``AutoModel``, ``AutoModelForPreTraining``,
-``AutoModelForSequenceClassification``, ``AutoFeatureExtractor``).
+``AutoModelForSequenceClassification``, ``AutoFeatureExtractor``), in either import order::
+
+    import spectrumfm_hf
+    from transformers import AutoModel
+    model = AutoModel.from_pretrained("folder/with/a/spectrumfm/config")
+
+The import itself is cheap (no torch, no transformers): public names are imported on first
+use, and the registration runs as soon as ``transformers.models.auto`` is imported, or at once
+if it already is. That keeps ``spectrumfm --help`` and argument errors instant.
 """
 
-from transformers import (
-    AutoConfig,
-    AutoFeatureExtractor,
-    AutoModel,
-    AutoModelForPreTraining,
-    AutoModelForSequenceClassification,
-)
+from __future__ import annotations
 
-from .configuration_spectrumfm import (
-    SpectrumFMConfig,
-    SpectrumFMConfigError,
-    SpectrumFMInputError,
-    SpectrumFMInputTypeError,
-)
-from .feature_extraction_spectrumfm import SpectrumFMFeatureExtractor
-from .modeling_spectrumfm import (
-    SpectrumFMAnomalyDetectionOutput,
-    SpectrumFMForAnomalyDetection,
-    SpectrumFMForPretraining,
-    SpectrumFMForPretrainingOutput,
-    SpectrumFMForSequenceClassification,
-    SpectrumFMModel,
-    SpectrumFMPreTrainedModel,
-)
+import importlib
+import importlib.abc
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .configuration_spectrumfm import (
+        SpectrumFMConfig,
+        SpectrumFMConfigError,
+        SpectrumFMInputError,
+        SpectrumFMInputTypeError,
+    )
+    from .feature_extraction_spectrumfm import SpectrumFMFeatureExtractor
+    from .modeling_spectrumfm import (
+        SpectrumFMAnomalyDetectionOutput,
+        SpectrumFMForAnomalyDetection,
+        SpectrumFMForPretraining,
+        SpectrumFMForPretrainingOutput,
+        SpectrumFMForSequenceClassification,
+        SpectrumFMModel,
+        SpectrumFMPreTrainedModel,
+    )
+
+    INPUT_ERRORS: tuple[type[Exception], ...]
 
 __version__ = "0.1.0"
 
-# Exceptions a caller can expect from bad input to the feature extractor or a model.
-INPUT_ERRORS = (SpectrumFMInputError, SpectrumFMInputTypeError)
+# Public name -> the submodule that defines it, imported on first access.
+_PUBLIC_NAMES = {
+    "SpectrumFMConfig": "configuration_spectrumfm",
+    "SpectrumFMConfigError": "configuration_spectrumfm",
+    "SpectrumFMInputError": "configuration_spectrumfm",
+    "SpectrumFMInputTypeError": "configuration_spectrumfm",
+    "SpectrumFMFeatureExtractor": "feature_extraction_spectrumfm",
+    "SpectrumFMAnomalyDetectionOutput": "modeling_spectrumfm",
+    "SpectrumFMForAnomalyDetection": "modeling_spectrumfm",
+    "SpectrumFMForPretraining": "modeling_spectrumfm",
+    "SpectrumFMForPretrainingOutput": "modeling_spectrumfm",
+    "SpectrumFMForSequenceClassification": "modeling_spectrumfm",
+    "SpectrumFMModel": "modeling_spectrumfm",
+    "SpectrumFMPreTrainedModel": "modeling_spectrumfm",
+}
+
+__all__ = sorted([*_PUBLIC_NAMES, "INPUT_ERRORS"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "INPUT_ERRORS":
+        # Exceptions a caller can expect from bad input to the feature extractor or a model.
+        from .configuration_spectrumfm import SpectrumFMInputError, SpectrumFMInputTypeError
+
+        value: Any = (SpectrumFMInputError, SpectrumFMInputTypeError)
+    elif name in _PUBLIC_NAMES:
+        value = getattr(importlib.import_module(f".{_PUBLIC_NAMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])
 
 
 def _register_auto_classes() -> None:
-    # exist_ok: importing twice (or reloading) must not fail.
+    """Register the ``"spectrumfm"`` model type with transformers' Auto classes."""
+    from transformers import (
+        AutoConfig,
+        AutoFeatureExtractor,
+        AutoModel,
+        AutoModelForPreTraining,
+        AutoModelForSequenceClassification,
+    )
+
+    from .configuration_spectrumfm import SpectrumFMConfig
+    from .feature_extraction_spectrumfm import SpectrumFMFeatureExtractor
+    from .modeling_spectrumfm import SpectrumFMForPretraining, SpectrumFMForSequenceClassification, SpectrumFMModel
+
+    # exist_ok: registering twice (a reload, a second hook) must not fail.
     AutoConfig.register(SpectrumFMConfig.model_type, SpectrumFMConfig, exist_ok=True)
     AutoModel.register(SpectrumFMConfig, SpectrumFMModel, exist_ok=True)
     AutoModelForPreTraining.register(SpectrumFMConfig, SpectrumFMForPretraining, exist_ok=True)
@@ -45,20 +102,83 @@ def _register_auto_classes() -> None:
     AutoFeatureExtractor.register(SpectrumFMConfig, SpectrumFMFeatureExtractor, exist_ok=True)
 
 
-_register_auto_classes()
+# The registration waits for transformers' Auto package. It also waits while one of our own model
+# modules is executing: if importing that module is what pulled in transformers.models.auto,
+# registering then would re-enter the half-initialised module.
+_AUTO_PACKAGE = "transformers.models.auto"
+_MODEL_MODULES = frozenset(
+    f"{__name__}.{module}"
+    for module in ("configuration_spectrumfm", "feature_extraction_spectrumfm", "modeling_spectrumfm")
+)
 
-__all__ = [
-    "INPUT_ERRORS",
-    "SpectrumFMAnomalyDetectionOutput",
-    "SpectrumFMConfig",
-    "SpectrumFMConfigError",
-    "SpectrumFMFeatureExtractor",
-    "SpectrumFMForAnomalyDetection",
-    "SpectrumFMForPretraining",
-    "SpectrumFMForPretrainingOutput",
-    "SpectrumFMForSequenceClassification",
-    "SpectrumFMInputError",
-    "SpectrumFMInputTypeError",
-    "SpectrumFMModel",
-    "SpectrumFMPreTrainedModel",
-]
+
+class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
+    """Registers the Auto classes right after the last of the watched modules finishes executing.
+
+    Watched: ``transformers.models.auto`` and this package's model modules. The finder only
+    wraps their loaders (the real finders still find them) and removes itself once registered.
+    """
+
+    def __init__(self) -> None:
+        self.executing: set[str] = set()
+        self.registered = False
+        self.lock = threading.RLock()
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != _AUTO_PACKAGE and fullname not in _MODEL_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _RegisterAfterExecution(spec.loader, self, fullname)
+        return spec
+
+    def register_when_ready(self) -> None:
+        with self.lock:
+            if self.registered or self.executing or _AUTO_PACKAGE not in sys.modules:
+                return
+            self.registered = True
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+        _register_auto_classes()
+
+
+class _RegisterAfterExecution(importlib.abc.Loader):
+    """A module's own loader, asking the hook to register once the module has executed."""
+
+    def __init__(self, loader: Any, hook: _AutoRegistrationHook, fullname: str) -> None:
+        self.loader = loader
+        self.hook = hook
+        self.fullname = fullname
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.hook.executing.add(self.fullname)
+        try:
+            self.loader.exec_module(module)
+        finally:
+            self.hook.executing.discard(self.fullname)
+        self.hook.register_when_ready()
+
+    def __getattr__(self, name: str) -> Any:
+        # get_source, get_resource_reader, is_package...: whatever the real loader offers.
+        return getattr(self.loader, name)
+
+
+def _install_auto_registration() -> None:
+    hook = _AutoRegistrationHook()
+    if _AUTO_PACKAGE in sys.modules:
+        hook.register_when_ready()
+    else:
+        sys.meta_path.insert(0, hook)
+
+
+_install_auto_registration()

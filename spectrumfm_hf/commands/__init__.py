@@ -1,0 +1,13 @@
+"""The ``spectrumfm`` subcommands, one module each.
+
+Adding a subcommand: write ``commands/<name>.py`` with ``<name>_command_parser(subparsers)``
+(see :mod:`.generate`: parse with the checks of :mod:`.arguments`, import heavy libraries only
+inside the handler it sets as ``func``), then add one line to :data:`COMMANDS`.
+"""
+
+# "module:parser function", in the order ``spectrumfm --help`` lists them.
+COMMANDS = (
+    "demo:demo_command_parser",
+    "env:env_command_parser",
+    "generate:generate_command_parser",
+)
