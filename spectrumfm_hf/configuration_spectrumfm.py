@@ -7,7 +7,12 @@ loads with ``trust_remote_code=True`` where this package is not installed.
 
 from __future__ import annotations
 
+import math
+import reprlib
+from numbers import Real
+
 from transformers import PretrainedConfig
+from transformers.activations import ACT2FN
 
 
 class SpectrumFMInputError(ValueError):
@@ -22,10 +27,84 @@ class SpectrumFMConfigError(ValueError):
     """An invalid SpectrumFM configuration value, or a checkpoint that does not match its configuration."""
 
 
+class _BoundedRepr(reprlib.Repr):
+    """``reprlib`` limits depth and items per level, so a deeply nested or self-multiplying
+    container prints in bounded time; integers too long to print get their size instead."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 4, 4, 4, 4
+        self.maxstring, self.maxother = 60, 60
+
+    def repr_int(self, value, level):
+        if value.bit_length() > 256:  # str() of a huge int is quadratic, and refused past 4300 digits
+            return f"<int of about {int(value.bit_length() * math.log10(2))} digits>"
+        return super().repr_int(value, level)
+
+
+_BOUNDED_REPR = _BoundedRepr()
+
+
+def describe_value(value, limit: int = 80) -> str:
+    """A short description of any value for an error message: its type, its shape and dtype when
+    it has them (never its elements), otherwise a repr truncated to ``limit`` characters.
+
+    Safe on hostile values: 100,000-deep nesting, containers that repeat themselves, huge
+    integers and objects whose ``repr`` raises all give a bounded string at once.
+    """
+    type_name = type(value).__name__
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is not None and dtype is not None and not isinstance(value, Real):
+        try:
+            shape = tuple(int(size) for size in shape)
+        except (TypeError, ValueError):
+            shape = "unknown"
+        extra = "".join(
+            f", {name} {getattr(value, name)}"
+            for name, usual in (("layout", "torch.strided"), ("device", "cpu"))
+            if hasattr(value, name) and str(getattr(value, name)) != usual
+        )
+        return f"{type_name} of shape {shape} and dtype {dtype}{extra}"[: max(limit, 20)]
+    text = _BOUNDED_REPR.repr(value)
+    if len(text) > limit:
+        text = text[: max(limit - 3, 1)] + "..."
+    return text if type_name in ("str", "int", "float", "bool", "NoneType") else f"{text} ({type_name})"
+
+
+def is_real_in(value, low: float, high: float, low_open: bool = False, high_open: bool = False) -> bool:
+    """Whether ``value`` is a finite real number (not a bool) in the interval from ``low`` to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        return False
+    return math.isfinite(number) and (low < number if low_open else low <= number) and (
+        number < high if high_open else number <= high)
+
+
+def interval_text(low: float, high: float, low_open: bool = False, high_open: bool = False) -> str:
+    """The interval as mathematicians write it: ``(0, 1]``."""
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
 POSITION_EMBEDDING_TYPES = ("sinusoidal", "relative")
 NORM_PLACEMENTS = ("post", "pre")
 CONV_NORMS = ("none", "batch_norm")
 RNN_TYPES = ("lstm", "gru")
+# Upper bounds on architecture sizes, far above the paper's (d=256, d_feed=512, H=4, L=16,
+# N=128): a config.json asking for more is corrupt or hostile, and building its model would
+# allocate gigabytes before any weight could be checked against it.
+ARCHITECTURE_LIMITS = {
+    "num_input_channels": 64,
+    "hidden_size": 16384,
+    "num_hidden_layers": 1024,
+    "num_attention_heads": 1024,
+    "intermediate_size": 65536,
+    "max_position_embeddings": 65536,
+    "conv_kernel_size": 1023,
+    "classifier_hidden_size": 16384,
+}
 
 
 class SpectrumFMConfig(PretrainedConfig):
@@ -176,20 +255,39 @@ class SpectrumFMConfig(PretrainedConfig):
         self.classifier_dropout = classifier_dropout
         self.anomaly_threshold = anomaly_threshold
         self.anomaly_false_alarm_rate = anomaly_false_alarm_rate
-        super().__init__(**kwargs)
+        # Checked before the base class runs its own validators, which compute head_dim.
         self.validate_spectrumfm()
+        super().__init__(**kwargs)
 
     def validate_spectrumfm(self) -> None:
-        """Raise :class:`SpectrumFMConfigError` naming the first invalid argument."""
+        """Raise :class:`SpectrumFMConfigError` naming the first invalid argument, its value and what is expected.
+
+        Every value is checked for its type as well as its range, since ``config.json`` can
+        hold anything: ``"1e-5"`` for a float, ``"false"`` for a bool, NaN for a weight.
+        """
 
         def fail(name: str, expected: str) -> None:
-            raise SpectrumFMConfigError(f"SpectrumFMConfig: {name}={getattr(self, name)!r} is invalid; expected {expected}")
+            raise SpectrumFMConfigError(
+                f"SpectrumFMConfig: {name}={describe_value(getattr(self, name))} is invalid; expected {expected}"
+            )
 
-        for name in ("num_input_channels", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                     "intermediate_size", "max_position_embeddings", "conv_kernel_size", "classifier_hidden_size"):
+        def check_real(name: str, low: float, high: float, low_open: bool = False, high_open: bool = False,
+                       optional: bool = False) -> None:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                fail(name, "a positive integer")
+            if value is None and optional:
+                return
+            if not is_real_in(value, low, high, low_open, high_open):
+                interval = interval_text(low, high, low_open, high_open)
+                fail(name, f"a finite number in {interval}" + (" or None" if optional else ""))
+
+        def check_choice(name: str, choices) -> None:
+            if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
+                fail(name, f"one of {tuple(choices)}")
+
+        for name, limit in ARCHITECTURE_LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+                fail(name, f"an integer in [1, {limit}]")
         if self.hidden_size % self.num_attention_heads:
             raise SpectrumFMConfigError(
                 f"SpectrumFMConfig: hidden_size={self.hidden_size} must be divisible by "
@@ -197,29 +295,25 @@ class SpectrumFMConfig(PretrainedConfig):
             )
         if self.conv_kernel_size % 2 == 0:
             fail("conv_kernel_size", "an odd integer, so that the depthwise convolution keeps positions aligned")
-        if not 0.0 < float(self.mask_ratio) < 1.0:
-            fail("mask_ratio", "a float in the open interval (0, 1)")
+        check_real("mask_ratio", 0.0, 1.0, low_open=True, high_open=True)
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
-            if not 0.0 <= float(getattr(self, name)) < 1.0:
-                fail(name, "a probability in [0, 1)")
+            check_real(name, 0.0, 1.0, high_open=True)
         for name in ("input_noise_std", "reconstruction_loss_weight", "next_slot_loss_weight"):
-            if float(getattr(self, name)) < 0.0:
-                fail(name, "a non-negative float")
-        if not 0.0 < float(self.feed_forward_residual_weight) <= 1.0:
-            fail("feed_forward_residual_weight", "a float in (0, 1] (1.0 paper, 0.5 macaron)")
-        if float(self.layer_norm_eps) <= 0.0:
-            fail("layer_norm_eps", "a positive float")
-        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            fail("position_embedding_type", f"one of {POSITION_EMBEDDING_TYPES}")
-        if self.norm_placement not in NORM_PLACEMENTS:
-            fail("norm_placement", f"one of {NORM_PLACEMENTS}")
-        if self.conv_norm not in CONV_NORMS:
-            fail("conv_norm", f"one of {CONV_NORMS}")
+            check_real(name, 0.0, math.inf, high_open=True)
+        check_real("feed_forward_residual_weight", 0.0, 1.0, low_open=True)
+        check_real("layer_norm_eps", 0.0, 1.0, low_open=True)
+        check_real("initializer_range", 0.0, math.inf, high_open=True)
+        check_real("anomaly_threshold", -math.inf, math.inf, True, True, optional=True)
+        check_real("anomaly_false_alarm_rate", 0.0, 1.0, True, True, optional=True)
+        check_choice("hidden_act", ACT2FN.keys())
+        check_choice("position_embedding_type", POSITION_EMBEDDING_TYPES)
+        check_choice("norm_placement", NORM_PLACEMENTS)
+        check_choice("conv_norm", CONV_NORMS)
         for name in ("next_slot_rnn_type", "classifier_rnn_type"):
-            if getattr(self, name) not in RNN_TYPES:
-                fail(name, f"one of {RNN_TYPES}")
-        if self.anomaly_false_alarm_rate is not None and not 0.0 < float(self.anomaly_false_alarm_rate) < 1.0:
-            fail("anomaly_false_alarm_rate", "a float in (0, 1) or None")
+            check_choice(name, RNN_TYPES)
+        for name in ("validate_input_range", "pretraining_single_pass", "classifier_bidirectional"):
+            if not isinstance(getattr(self, name), bool):
+                fail(name, "True or False (a bool, not a string or number)")
 
     @property
     def head_dim(self) -> int:

@@ -37,7 +37,7 @@ def test_result_does_not_depend_on_the_capture_scale():
 def test_a_1000_sample_capture_gives_eight_windows_with_the_last_padded():
     rng = np.random.default_rng(1)
     iq = rng.standard_normal(1000) + 1j * rng.standard_normal(1000)
-    out = SpectrumFMFeatureExtractor()(iq, return_tensors="np")
+    out = SpectrumFMFeatureExtractor()(iq, return_tensors="np", return_window_positions=True)
     assert out["input_values"].shape == (8, 128, 2)
     np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000, 128))
     assert out["attention_mask"][:7].all()
@@ -58,14 +58,14 @@ def test_drop_mode_discards_the_partial_window():
 
 def test_hop_length_overlaps_windows():
     iq = np.exp(1j * np.arange(1000) * 0.1) * np.linspace(1, 2, 1000)
-    out = SpectrumFMFeatureExtractor(hop_length=64, last_window="drop")(iq)
+    out = SpectrumFMFeatureExtractor(hop_length=64, last_window="drop")(iq, return_window_positions=True)
     np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000 - 128 + 1, 64))
 
 
 def test_a_list_of_captures_of_different_lengths_records_their_origin():
     rng = np.random.default_rng(2)
     captures = [rng.standard_normal(n) + 1j * rng.standard_normal(n) for n in (300, 128, 50)]
-    out = SpectrumFMFeatureExtractor()(captures, return_tensors="pt")
+    out = SpectrumFMFeatureExtractor()(captures, return_tensors="pt", return_window_positions=True)
     assert isinstance(out["input_values"], torch.Tensor)
     assert out["capture_index"].tolist() == [0, 0, 0, 1, 2]
     assert out["window_start"].tolist() == [0, 128, 256, 0, 0]
@@ -81,7 +81,7 @@ def test_real_iq_pairs_complex_and_integer_inputs_agree():
     np.testing.assert_allclose(extractor(pairs)["input_values"], expected, atol=1e-6)
     np.testing.assert_allclose(extractor(pairs.astype(np.int16))["input_values"], expected, atol=1e-6)
     np.testing.assert_allclose(extractor(torch.from_numpy(iq))["input_values"], expected, atol=1e-6)
-    batch = extractor(np.stack([pairs, pairs]))
+    batch = extractor(np.stack([pairs, pairs]), return_window_positions=True)
     assert batch["capture_index"].tolist() == [0, 0, 1, 1]
 
 
