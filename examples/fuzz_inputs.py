@@ -149,10 +149,12 @@ def exotic_tensor(rng) -> torch.Tensor:
 def exotic_array(rng):
     """Array-likes beside the plain ndarray: matrix, masked, object, string, structured, datetime."""
     kind = int(rng.integers(0, 9))
-    if kind == 0:
-        return np.matrix(rng.standard_normal((int(rng.choice([1, 40])), 2)))
-    if kind == 1:
-        return np.matrix(rng.standard_normal(40) + 1j)
+    if kind < 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix still exists in users' code
+            if kind == 0:
+                return np.matrix(rng.standard_normal((int(rng.choice([1, 40])), 2)))
+            return np.matrix(rng.standard_normal(40) + 1j)
     if kind == 2:
         return np.ma.masked_array(np.zeros(0, complex))
     if kind == 3:

@@ -30,7 +30,7 @@ RETURN_TENSOR_TYPES = (None, "np", "pt")
 MAX_WINDOW_LENGTH = 2**20
 # Symbols normalised per step: keeps the float64 temporaries to a few MiB whatever the input
 # size or hop, instead of several copies of every (overlapping) window at once.
-CHUNK_SYMBOLS = 2**16
+CHUNK_SYMBOLS = 2**15
 # (captures, samples, I/Q): no accepted input nests lists deeper.
 MAX_LIST_NESTING = 3
 # Torch dtypes numpy cannot hold that are widened without loss; float8 and complex32 are refused.
@@ -54,8 +54,8 @@ def tensor_to_numpy(value, name: str):
         raise SpectrumFMInputTypeError(f"{name} is a meta tensor, which holds no samples: got {describe_value(value)}")
     if dtype.startswith("torch.float8") or dtype == "torch.complex32":
         raise SpectrumFMInputTypeError(
-            f"{name} has dtype {dtype}, which IQ samples cannot be read from exactly; expected float16/32/64, "
-            "bfloat16, complex64/128 or signed integers (widen it with tensor.float() or tensor.cfloat())"
+            f"{name} has dtype {dtype}, which numpy cannot hold; expected float16/32/64, bfloat16, "
+            "complex64/128 or signed integers (widen it first with tensor.float() or tensor.cfloat())"
         )
     value = value.detach().cpu()
     return value.float().numpy() if dtype in WIDENED_TORCH_DTYPES else value.numpy()
@@ -146,10 +146,14 @@ def iq_sources(iq) -> list[tuple[str, np.ndarray, np.ndarray]]:
         if all(isinstance(item, Number) and not isinstance(item, bool) for item in iq):
             return [("iq", *capture_rows(as_numeric_array(iq, "iq"), "iq", batched=False))]
         check_list_nesting(iq, "iq")
-        return [
+        sources = [
             (f"iq[{position}]", *capture_rows(as_numeric_array(item, f"iq[{position}]"), f"iq[{position}]", False))
             for position, item in enumerate(iq)
         ]
+        if len({(real.shape, real.dtype) for _, real, _ in sources}) == 1:
+            # Captures of one length (a batch of records) are windowed as one array, not one by one.
+            return [("iq", np.concatenate([real for _, real, _ in sources]), np.concatenate([imag for _, _, imag in sources]))]
+        return sources
     array = as_numeric_array(iq, "iq")
     batched = array.ndim == (2 if np.iscomplexobj(array) else 3)
     real, imag = capture_rows(array, "iq", batched)
