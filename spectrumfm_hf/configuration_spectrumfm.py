@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import reprlib
-from numbers import Real
+from numbers import Integral, Real
+
+import numpy as np
 
 from transformers import PretrainedConfig
 from transformers.activations import ACT2FN
@@ -71,21 +73,57 @@ def describe_value(value, limit: int = 80) -> str:
     return text if type_name in ("str", "int", "float", "bool", "NoneType") else f"{text} ({type_name})"
 
 
-def is_real_in(value, low: float, high: float, low_open: bool = False, high_open: bool = False) -> bool:
-    """Whether ``value`` is a finite real number (not a bool) in the interval from ``low`` to ``high``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        return False
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond float range
-        return False
-    return math.isfinite(number) and (low < number if low_open else low <= number) and (
-        number < high if high_open else number <= high)
+class OptionChecker:
+    """Checks named option values where they enter, returning them as plain Python values.
 
+    A bad value raises ``value_error``, a value of the wrong type ``type_error``, each naming
+    the option, what it got (through :func:`describe_value`) and what was expected.
+    """
 
-def interval_text(low: float, high: float, low_open: bool = False, high_open: bool = False) -> str:
-    """The interval as mathematicians write it: ``(0, 1]``."""
-    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    def __init__(self, value_error: type[Exception], type_error: type[Exception], owner: str = ""):
+        self.value_error, self.type_error, self.owner = value_error, type_error, owner
+
+    def fail(self, name: str, value, expected: str, wrong_type: bool = False) -> None:
+        error = self.type_error if wrong_type else self.value_error
+        raise error(f"{self.owner}{name} must be {expected}, got {describe_value(value)}")
+
+    def integer(self, name: str, value, high: int) -> int:
+        """An integer in [1, high]; numpy integers become ints."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+            self.fail(name, value, f"an integer in [1, {high}]", wrong_type=True)
+        if not 1 <= value <= high:
+            self.fail(name, value, f"an integer in [1, {high}]")
+        return int(value)
+
+    def real(self, name: str, value, low: float, high: float, low_open: bool = False, high_open: bool = False,
+             optional: bool = False) -> float | None:
+        """A finite number in the interval from ``low`` to ``high`` (or None when ``optional``), as a float."""
+        if value is None and optional:
+            return None
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        expected = f"a finite number in {interval}" + (" or None" if optional else "")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+            self.fail(name, value, expected, wrong_type=True)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            number = math.inf
+        inside = (low < number if low_open else low <= number) and (number < high if high_open else number <= high)
+        if not (math.isfinite(number) and inside):
+            self.fail(name, value, expected)
+        return number
+
+    def flag(self, name: str, value) -> bool:
+        """A real bool: ``"false"`` or 0 would otherwise be read as true or false by accident."""
+        if not isinstance(value, bool):
+            self.fail(name, value, "True or False (a bool, not a string or number)", wrong_type=True)
+        return value
+
+    def choice(self, name: str, value, choices) -> str:
+        """One of the strings ``choices``."""
+        if not isinstance(value, str) or value not in choices:
+            self.fail(name, value, f"one of {tuple(choices)}")
+        return value
 
 
 POSITION_EMBEDDING_TYPES = ("sinusoidal", "relative")
@@ -114,6 +152,11 @@ class SpectrumFMConfig(PretrainedConfig):
     N=128, r=0.15, depthwise kernel 3). Choices seen in the authors' released code are
     options beside them; :meth:`authors_variant` sets them all at once.
 
+    Every value is checked for type and range when the configuration is built, from arguments
+    or from a ``config.json``: integers must be ints (architecture sizes at most
+    ``ARCHITECTURE_LIMITS``), floats finite numbers, flags real bools; the first bad value
+    raises :class:`SpectrumFMConfigError` naming its key.
+
     Args:
         num_input_channels (`int`, defaults to 2):
             Channels per symbol: amplitude and phase (eq. 5).
@@ -126,7 +169,7 @@ class SpectrumFMConfig(PretrainedConfig):
         intermediate_size (`int`, defaults to 512):
             Feed-forward dimension d_feed (eq. 11, 18).
         hidden_act (`str`, defaults to `"gelu"`):
-            Activation of the feed-forward modules.
+            Activation of the feed-forward modules: a name in transformers' ``ACT2FN``.
         hidden_dropout_prob (`float`, defaults to 0.0):
             Dropout on each module's output before its residual add. The paper specifies
             none; 0.1 is the usual Conformer value.
@@ -151,7 +194,7 @@ class SpectrumFMConfig(PretrainedConfig):
             Normalisation after the depthwise convolution: `"none"` (eq. 16) or `"batch_norm"`
             (the authors' code).
         layer_norm_eps (`float`, defaults to 1e-5):
-            Epsilon of every LayerNorm.
+            Epsilon of every LayerNorm, in (0, 1].
         initializer_range (`float`, defaults to 0.02):
             Standard deviation of the normal initialisation of linear and convolution weights.
         mask_ratio (`float`, defaults to 0.15):
@@ -266,54 +309,45 @@ class SpectrumFMConfig(PretrainedConfig):
         hold anything: ``"1e-5"`` for a float, ``"false"`` for a bool, NaN for a weight.
         """
 
-        def fail(name: str, expected: str) -> None:
-            raise SpectrumFMConfigError(
-                f"SpectrumFMConfig: {name}={describe_value(getattr(self, name))} is invalid; expected {expected}"
-            )
-
-        def check_real(name: str, low: float, high: float, low_open: bool = False, high_open: bool = False,
-                       optional: bool = False) -> None:
-            value = getattr(self, name)
-            if value is None and optional:
-                return
-            if not is_real_in(value, low, high, low_open, high_open):
-                interval = interval_text(low, high, low_open, high_open)
-                fail(name, f"a finite number in {interval}" + (" or None" if optional else ""))
-
-        def check_choice(name: str, choices) -> None:
-            if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
-                fail(name, f"one of {tuple(choices)}")
-
+        check = OptionChecker(SpectrumFMConfigError, SpectrumFMConfigError, owner="SpectrumFMConfig: ")
         for name, limit in ARCHITECTURE_LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-                fail(name, f"an integer in [1, {limit}]")
+            setattr(self, name, check.integer(name, getattr(self, name), limit))
         if self.hidden_size % self.num_attention_heads:
             raise SpectrumFMConfigError(
                 f"SpectrumFMConfig: hidden_size={self.hidden_size} must be divisible by "
                 f"num_attention_heads={self.num_attention_heads}"
             )
         if self.conv_kernel_size % 2 == 0:
-            fail("conv_kernel_size", "an odd integer, so that the depthwise convolution keeps positions aligned")
-        check_real("mask_ratio", 0.0, 1.0, low_open=True, high_open=True)
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
-            check_real(name, 0.0, 1.0, high_open=True)
-        for name in ("input_noise_std", "reconstruction_loss_weight", "next_slot_loss_weight"):
-            check_real(name, 0.0, math.inf, high_open=True)
-        check_real("feed_forward_residual_weight", 0.0, 1.0, low_open=True)
-        check_real("layer_norm_eps", 0.0, 1.0, low_open=True)
-        check_real("initializer_range", 0.0, math.inf, high_open=True)
-        check_real("anomaly_threshold", -math.inf, math.inf, True, True, optional=True)
-        check_real("anomaly_false_alarm_rate", 0.0, 1.0, True, True, optional=True)
-        check_choice("hidden_act", ACT2FN.keys())
-        check_choice("position_embedding_type", POSITION_EMBEDDING_TYPES)
-        check_choice("norm_placement", NORM_PLACEMENTS)
-        check_choice("conv_norm", CONV_NORMS)
-        for name in ("next_slot_rnn_type", "classifier_rnn_type"):
-            check_choice(name, RNN_TYPES)
+            check.fail("conv_kernel_size", self.conv_kernel_size,
+                       "an odd integer, so that the depthwise convolution keeps positions aligned")
+        real_ranges = {  # name: (low, high, low_open, high_open, optional)
+            "mask_ratio": (0.0, 1.0, True, True, False),
+            "hidden_dropout_prob": (0.0, 1.0, False, True, False),
+            "attention_probs_dropout_prob": (0.0, 1.0, False, True, False),
+            "classifier_dropout": (0.0, 1.0, False, True, False),
+            "input_noise_std": (0.0, math.inf, False, True, False),
+            "reconstruction_loss_weight": (0.0, math.inf, False, True, False),
+            "next_slot_loss_weight": (0.0, math.inf, False, True, False),
+            "feed_forward_residual_weight": (0.0, 1.0, True, False, False),
+            "layer_norm_eps": (0.0, 1.0, True, False, False),
+            "initializer_range": (0.0, math.inf, False, True, False),
+            "anomaly_threshold": (-math.inf, math.inf, True, True, True),
+            "anomaly_false_alarm_rate": (0.0, 1.0, True, True, True),
+        }
+        for name, bounds in real_ranges.items():
+            setattr(self, name, check.real(name, getattr(self, name), *bounds))
+        choices = {
+            "hidden_act": tuple(ACT2FN.keys()),
+            "position_embedding_type": POSITION_EMBEDDING_TYPES,
+            "norm_placement": NORM_PLACEMENTS,
+            "conv_norm": CONV_NORMS,
+            "next_slot_rnn_type": RNN_TYPES,
+            "classifier_rnn_type": RNN_TYPES,
+        }
+        for name, allowed in choices.items():
+            check.choice(name, getattr(self, name), allowed)
         for name in ("validate_input_range", "pretraining_single_pass", "classifier_bidirectional"):
-            if not isinstance(getattr(self, name), bool):
-                fail(name, "True or False (a bool, not a string or number)")
+            check.flag(name, getattr(self, name))
 
     @property
     def head_dim(self) -> int:

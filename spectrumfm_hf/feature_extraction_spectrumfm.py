@@ -14,17 +14,11 @@ import numpy as np
 from transformers.feature_extraction_sequence_utils import SequenceFeatureExtractor
 from transformers.feature_extraction_utils import BatchFeature
 
-from .configuration_spectrumfm import (
-    SpectrumFMInputError,
-    SpectrumFMInputTypeError,
-    describe_value,
-    interval_text,
-    is_real_in,
-)
+from .configuration_spectrumfm import OptionChecker, SpectrumFMInputError, SpectrumFMInputTypeError, describe_value
 
 LAST_WINDOW_MODES = ("pad", "drop")
 CONSTANT_WINDOW_MODES = ("fill", "error")
-RETURN_TENSOR_TYPES = (None, "np", "pt")
+RETURN_TENSOR_TYPES = ("np", "pt")
 # Longest window accepted, in symbols (the paper's N is 128): one padded window of it is 12 MiB
 # of output, where an unbounded length would try to allocate whatever a config file asks for.
 MAX_WINDOW_LENGTH = 2**20
@@ -152,7 +146,8 @@ def iq_sources(iq) -> list[tuple[str, np.ndarray, np.ndarray]]:
         ]
         if len({(real.shape, real.dtype) for _, real, _ in sources}) == 1:
             # Captures of one length (a batch of records) are windowed as one array, not one by one.
-            return [("iq", np.concatenate([real for _, real, _ in sources]), np.concatenate([imag for _, _, imag in sources]))]
+            real, imag = (np.concatenate([source[part] for source in sources]) for part in (1, 2))
+            return [("iq", real, imag)]
         return sources
     array = as_numeric_array(iq, "iq")
     batched = array.ndim == (2 if np.iscomplexobj(array) else 3)
@@ -228,38 +223,7 @@ def min_max_normalise(channel: np.ndarray, valid: np.ndarray, tolerance: float) 
     return (channel - low) / np.where(constant, 1.0, spread), constant
 
 
-# ---------------------------------------------------------------- option checks
-
-
-def _check_option(name: str, value, accepted: bool, expected: str, type_ok: bool = True) -> None:
-    if not accepted:
-        error = SpectrumFMInputError if type_ok else SpectrumFMInputTypeError
-        raise error(f"{name} must be {expected}, got {describe_value(value)}")
-
-
-def _integer_option(name: str, value, high: int) -> int:
-    is_integer = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    _check_option(name, value, is_integer, "a positive integer", type_ok=False)
-    _check_option(name, value, 1 <= value <= high, f"an integer in [1, {high}]")
-    return int(value)
-
-
-def _real_option(name: str, value, low: float, high: float, low_open: bool = False, high_open: bool = False) -> float:
-    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    _check_option(name, value, is_number, "a real number", type_ok=False)
-    accepted = is_real_in(value, low, high, low_open, high_open)
-    _check_option(name, value, accepted, f"a finite number in {interval_text(low, high, low_open, high_open)}")
-    return float(value)
-
-
-def _bool_option(name: str, value) -> bool:
-    _check_option(name, value, isinstance(value, bool), "True or False (a bool, not a string or number)", False)
-    return value
-
-
-def _choice_option(name: str, value, choices: tuple) -> str:
-    _check_option(name, value, isinstance(value, str) and value in choices, f"one of {choices}")
-    return value
+_CHECK = OptionChecker(SpectrumFMInputError, SpectrumFMInputTypeError)
 
 
 class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
@@ -329,24 +293,22 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         **kwargs,
     ):
         kwargs.pop("feature_size", None)  # always 2 (amplitude, phase); saved by the base class
-        if sampling_rate is not None:
-            sampling_rate = _real_option("sampling_rate", sampling_rate, 0.0, np.inf, low_open=True, high_open=True)
         super().__init__(
             feature_size=2,
-            sampling_rate=sampling_rate,
-            padding_value=_real_option("padding_value", padding_value, 0.0, 1.0),
-            return_attention_mask=_bool_option("return_attention_mask", return_attention_mask),
+            sampling_rate=_CHECK.real("sampling_rate", sampling_rate, 0.0, np.inf, True, True, optional=True),
+            padding_value=_CHECK.real("padding_value", padding_value, 0.0, 1.0),
+            return_attention_mask=_CHECK.flag("return_attention_mask", return_attention_mask),
             **kwargs,
         )
-        self.window_length = _integer_option("window_length", window_length, MAX_WINDOW_LENGTH)
+        self.window_length = _CHECK.integer("window_length", window_length, MAX_WINDOW_LENGTH)
         # Any hop is cheap: the number of windows never exceeds the number of samples.
-        self.hop_length = self.window_length if hop_length is None else _integer_option("hop_length", hop_length, 2**62)
-        self.last_window = _choice_option("last_window", last_window, LAST_WINDOW_MODES)
-        self.log_amplitude = _bool_option("log_amplitude", log_amplitude)
-        self.log_amplitude_floor = _real_option("log_amplitude_floor", log_amplitude_floor, 0.0, 1.0, True, True)
-        self.constant_window = _choice_option("constant_window", constant_window, CONSTANT_WINDOW_MODES)
-        self.constant_fill_value = _real_option("constant_fill_value", constant_fill_value, 0.0, 1.0)
-        self.constant_tolerance = _real_option("constant_tolerance", constant_tolerance, 0.0, 1.0, high_open=True)
+        self.hop_length = self.window_length if hop_length is None else _CHECK.integer("hop_length", hop_length, 2**62)
+        self.last_window = _CHECK.choice("last_window", last_window, LAST_WINDOW_MODES)
+        self.log_amplitude = _CHECK.flag("log_amplitude", log_amplitude)
+        self.log_amplitude_floor = _CHECK.real("log_amplitude_floor", log_amplitude_floor, 0.0, 1.0, True, True)
+        self.constant_window = _CHECK.choice("constant_window", constant_window, CONSTANT_WINDOW_MODES)
+        self.constant_fill_value = _CHECK.real("constant_fill_value", constant_fill_value, 0.0, 1.0)
+        self.constant_tolerance = _CHECK.real("constant_tolerance", constant_tolerance, 0.0, 1.0, high_open=True)
 
     def _normalise_chunk(self, real, imag, capture, offsets, shift, first_window, out_values, out_mask):
         """Gather windows of captures ``capture`` (W,) at sample ``offsets`` (W, N) from I and Q
@@ -388,11 +350,11 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         """
         if kwargs:
             raise SpectrumFMInputError(f"unexpected arguments {describe_value(sorted(kwargs))}")
-        known_tensor_type = isinstance(return_tensors, (str, type(None))) and return_tensors in RETURN_TENSOR_TYPES
-        _check_option("return_tensors", return_tensors, known_tensor_type, f"one of {RETURN_TENSOR_TYPES}")
-        return_window_positions = _bool_option("return_window_positions", return_window_positions)
+        if return_tensors is not None:
+            _CHECK.choice("return_tensors", return_tensors, RETURN_TENSOR_TYPES)
+        return_window_positions = _CHECK.flag("return_window_positions", return_window_positions)
+        sampling_rate = _CHECK.real("sampling_rate", sampling_rate, 0.0, np.inf, True, True, optional=True)
         if sampling_rate is not None:
-            sampling_rate = _real_option("sampling_rate", sampling_rate, 0.0, np.inf, low_open=True, high_open=True)
             if self.sampling_rate is not None and sampling_rate != float(self.sampling_rate):
                 raise SpectrumFMInputError(
                     f"iq was sampled at {sampling_rate} Hz but this feature extractor expects {self.sampling_rate} Hz; "
@@ -406,7 +368,8 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         if num_windows == 0:
             raise SpectrumFMInputError(
                 f"no window of {window_length} samples fits in the captures (longest has "
-                f"{max(real.shape[1] for _, real, _ in sources)} samples) with last_window='drop'; use last_window='pad'"
+                f"{max(real.shape[1] for _, real, _ in sources)} samples) with last_window='drop'; "
+                "use last_window='pad'"
             )
         input_values = np.empty((num_windows, window_length, 2), np.float32)
         attention_mask = np.empty((num_windows, window_length), np.int32)
@@ -421,8 +384,9 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
                 window = np.arange(begin, end)
                 capture, position = np.divmod(window, per_capture)
                 offsets = source_starts[position][:, None] + symbol_offsets
-                self._normalise_chunk(real, imag, capture, offsets, -exponent[capture][:, None], first + begin,
-                                      input_values[first + begin: first + end], attention_mask[first + begin: first + end])
+                written = slice(first + begin, first + end)
+                self._normalise_chunk(real, imag, capture, offsets, -exponent[capture][:, None], written.start,
+                                      input_values[written], attention_mask[written])
             first += real.shape[0] * per_capture
         data = {"input_values": input_values}
         if self.return_attention_mask:

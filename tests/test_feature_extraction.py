@@ -157,3 +157,21 @@ def test_save_and_load_round_trip(tmp_path):
     rng = np.random.default_rng(4)
     iq = rng.standard_normal(500) + 1j * rng.standard_normal(500)
     np.testing.assert_array_equal(loaded(iq)["input_values"], extractor(iq)["input_values"])
+
+
+def test_window_positions_are_returned_only_when_asked_for():
+    iq = np.exp(1j * np.arange(300) * 0.1)
+    extractor = SpectrumFMFeatureExtractor(window_length=128)
+    assert set(extractor(iq)) == {"input_values", "attention_mask"}
+    assert set(extractor(iq, return_window_positions=True)) == {"input_values", "attention_mask", "capture_index",
+                                                                 "window_start"}
+
+
+def test_a_list_of_equal_length_captures_equals_their_stacked_array():
+    rng = np.random.default_rng(5)
+    batch = rng.standard_normal((4, 100, 2)).astype(np.float32)
+    extractor = SpectrumFMFeatureExtractor(window_length=32)
+    from_list = extractor(list(batch), return_window_positions=True)
+    from_array = extractor(batch, return_window_positions=True)
+    for key in from_array:
+        np.testing.assert_array_equal(from_list[key], from_array[key])
