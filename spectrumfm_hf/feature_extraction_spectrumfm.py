@@ -371,8 +371,16 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
                 f"{max(real.shape[1] for _, real, _ in sources)} samples) with last_window='drop'; "
                 "use last_window='pad'"
             )
-        input_values = np.empty((num_windows, window_length, 2), np.float32)
-        attention_mask = np.empty((num_windows, window_length), np.int32)
+        try:
+            input_values = np.empty((num_windows, window_length, 2), np.float32)
+            attention_mask = np.empty((num_windows, window_length), np.int32)
+        except MemoryError:
+            output_gib = num_windows * window_length * 12 / 2**30  # 2 float32 features + 1 int32 mask per symbol
+            raise SpectrumFMInputError(
+                f"iq gives {num_windows} windows of {window_length} symbols ({output_gib:.1f} GiB of features), more "
+                "than this machine can hold; pass fewer or shorter captures, a larger hop_length or a shorter "
+                "window_length"
+            ) from None
         chunk_windows = max(1, CHUNK_SYMBOLS // window_length)
         symbol_offsets = np.arange(window_length, dtype=np.int64)
         first = 0

@@ -234,3 +234,14 @@ def test_describe_value_truncates_to_the_limit_and_names_the_type():
     assert describe_value("x" * 1000, limit=40).endswith("...")
     assert len(describe_value("x" * 1000, limit=40)) == 40
     assert describe_value({"a": 1}) == "{'a': 1} (dict)"
+
+
+def test_an_output_too_large_to_allocate_is_an_input_error(monkeypatch):
+    import spectrumfm_hf.feature_extraction_spectrumfm as module
+
+    def refuse(shape, dtype):
+        raise MemoryError(f"Unable to allocate an array with shape {shape}")
+
+    monkeypatch.setattr(module.np, "empty", refuse)
+    with pytest.raises(SpectrumFMInputError, match=r"gives 3 windows of 32 symbols .* larger hop_length"):
+        SpectrumFMFeatureExtractor(window_length=32)(np.exp(1j * np.arange(96.0)))
