@@ -7,7 +7,14 @@ loads with ``trust_remote_code=True`` where this package is not installed.
 
 from __future__ import annotations
 
+import math
+import reprlib
+from numbers import Integral, Real
+
+import numpy as np
+
 from transformers import PretrainedConfig
+from transformers.activations import ACT2FN
 
 
 class SpectrumFMInputError(ValueError):
@@ -22,10 +29,120 @@ class SpectrumFMConfigError(ValueError):
     """An invalid SpectrumFM configuration value, or a checkpoint that does not match its configuration."""
 
 
+class _BoundedRepr(reprlib.Repr):
+    """``reprlib`` limits depth and items per level, so a deeply nested or self-multiplying
+    container prints in bounded time; integers too long to print get their size instead."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 4, 4, 4, 4
+        self.maxstring, self.maxother = 60, 60
+
+    def repr_int(self, value, level):
+        if value.bit_length() > 256:  # str() of a huge int is quadratic, and refused past 4300 digits
+            return f"<int of about {int(value.bit_length() * math.log10(2))} digits>"
+        return super().repr_int(value, level)
+
+
+_BOUNDED_REPR = _BoundedRepr()
+
+
+def describe_value(value, limit: int = 80) -> str:
+    """A short description of any value for an error message: its type, its shape and dtype when
+    it has them (never its elements), otherwise a repr truncated to ``limit`` characters.
+
+    Safe on hostile values: 100,000-deep nesting, containers that repeat themselves, huge
+    integers and objects whose ``repr`` raises all give a bounded string at once.
+    """
+    type_name = type(value).__name__
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is not None and dtype is not None and not isinstance(value, Real):
+        try:
+            shape = tuple(int(size) for size in shape)
+        except (TypeError, ValueError):
+            shape = "unknown"
+        extra = "".join(
+            f", {name} {getattr(value, name)}"
+            for name, usual in (("layout", "torch.strided"), ("device", "cpu"))
+            if hasattr(value, name) and str(getattr(value, name)) != usual
+        )
+        return f"{type_name} of shape {shape} and dtype {dtype}{extra}"[: max(limit, 20)]
+    text = _BOUNDED_REPR.repr(value)
+    if len(text) > limit:
+        text = text[: max(limit - 3, 1)] + "..."
+    return text if type_name in ("str", "int", "float", "bool", "NoneType") else f"{text} ({type_name})"
+
+
+class OptionChecker:
+    """Checks named option values where they enter, returning them as plain Python values.
+
+    A bad value raises ``value_error``, a value of the wrong type ``type_error``, each naming
+    the option, what it got (through :func:`describe_value`) and what was expected.
+    """
+
+    def __init__(self, value_error: type[Exception], type_error: type[Exception], owner: str = ""):
+        self.value_error, self.type_error, self.owner = value_error, type_error, owner
+
+    def fail(self, name: str, value, expected: str, wrong_type: bool = False) -> None:
+        error = self.type_error if wrong_type else self.value_error
+        raise error(f"{self.owner}{name} must be {expected}, got {describe_value(value)}")
+
+    def integer(self, name: str, value, high: int) -> int:
+        """An integer in [1, high]; numpy integers become ints."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+            self.fail(name, value, f"an integer in [1, {high}]", wrong_type=True)
+        if not 1 <= value <= high:
+            self.fail(name, value, f"an integer in [1, {high}]")
+        return int(value)
+
+    def real(self, name: str, value, low: float, high: float, low_open: bool = False, high_open: bool = False,
+             optional: bool = False) -> float | None:
+        """A finite number in the interval from ``low`` to ``high`` (or None when ``optional``), as a float."""
+        if value is None and optional:
+            return None
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        expected = f"a finite number in {interval}" + (" or None" if optional else "")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+            self.fail(name, value, expected, wrong_type=True)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            number = math.inf
+        inside = (low < number if low_open else low <= number) and (number < high if high_open else number <= high)
+        if not (math.isfinite(number) and inside):
+            self.fail(name, value, expected)
+        return number
+
+    def flag(self, name: str, value) -> bool:
+        """A real bool: ``"false"`` or 0 would otherwise be read as true or false by accident."""
+        if not isinstance(value, bool):
+            self.fail(name, value, "True or False (a bool, not a string or number)", wrong_type=True)
+        return value
+
+    def choice(self, name: str, value, choices) -> str:
+        """One of the strings ``choices``."""
+        if not isinstance(value, str) or value not in choices:
+            self.fail(name, value, f"one of {tuple(choices)}")
+        return value
+
+
 POSITION_EMBEDDING_TYPES = ("sinusoidal", "relative")
 NORM_PLACEMENTS = ("post", "pre")
 CONV_NORMS = ("none", "batch_norm")
 RNN_TYPES = ("lstm", "gru")
+# Upper bounds on architecture sizes, far above the paper's (d=256, d_feed=512, H=4, L=16,
+# N=128): a config.json asking for more is corrupt or hostile, and building its model would
+# allocate gigabytes before any weight could be checked against it.
+ARCHITECTURE_LIMITS = {
+    "num_input_channels": 64,
+    "hidden_size": 16384,
+    "num_hidden_layers": 1024,
+    "num_attention_heads": 1024,
+    "intermediate_size": 65536,
+    "max_position_embeddings": 65536,
+    "conv_kernel_size": 1023,
+    "classifier_hidden_size": 16384,
+}
 
 
 class SpectrumFMConfig(PretrainedConfig):
@@ -34,6 +151,11 @@ class SpectrumFMConfig(PretrainedConfig):
     Defaults reproduce the paper's model (section III and IV-A: d=256, d_feed=512, H=4, L=16,
     N=128, r=0.15, depthwise kernel 3). Choices seen in the authors' released code are
     options beside them; :meth:`authors_variant` sets them all at once.
+
+    Every value is checked for type and range when the configuration is built, from arguments
+    or from a ``config.json``: integers must be ints (architecture sizes at most
+    ``ARCHITECTURE_LIMITS``), floats finite numbers, flags real bools; the first bad value
+    raises :class:`SpectrumFMConfigError` naming its key.
 
     Args:
         num_input_channels (`int`, defaults to 2):
@@ -47,7 +169,7 @@ class SpectrumFMConfig(PretrainedConfig):
         intermediate_size (`int`, defaults to 512):
             Feed-forward dimension d_feed (eq. 11, 18).
         hidden_act (`str`, defaults to `"gelu"`):
-            Activation of the feed-forward modules.
+            Activation of the feed-forward modules: a name in transformers' ``ACT2FN``.
         hidden_dropout_prob (`float`, defaults to 0.0):
             Dropout on each module's output before its residual add. The paper specifies
             none; 0.1 is the usual Conformer value.
@@ -72,7 +194,7 @@ class SpectrumFMConfig(PretrainedConfig):
             Normalisation after the depthwise convolution: `"none"` (eq. 16) or `"batch_norm"`
             (the authors' code).
         layer_norm_eps (`float`, defaults to 1e-5):
-            Epsilon of every LayerNorm.
+            Epsilon of every LayerNorm, in (0, 1].
         initializer_range (`float`, defaults to 0.02):
             Standard deviation of the normal initialisation of linear and convolution weights.
         mask_ratio (`float`, defaults to 0.15):
@@ -176,50 +298,56 @@ class SpectrumFMConfig(PretrainedConfig):
         self.classifier_dropout = classifier_dropout
         self.anomaly_threshold = anomaly_threshold
         self.anomaly_false_alarm_rate = anomaly_false_alarm_rate
-        super().__init__(**kwargs)
+        # Checked before the base class runs its own validators, which compute head_dim.
         self.validate_spectrumfm()
+        super().__init__(**kwargs)
 
     def validate_spectrumfm(self) -> None:
-        """Raise :class:`SpectrumFMConfigError` naming the first invalid argument."""
+        """Raise :class:`SpectrumFMConfigError` naming the first invalid argument, its value and what is expected.
 
-        def fail(name: str, expected: str) -> None:
-            raise SpectrumFMConfigError(f"SpectrumFMConfig: {name}={getattr(self, name)!r} is invalid; expected {expected}")
+        Every value is checked for its type as well as its range, since ``config.json`` can
+        hold anything: ``"1e-5"`` for a float, ``"false"`` for a bool, NaN for a weight.
+        """
 
-        for name in ("num_input_channels", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                     "intermediate_size", "max_position_embeddings", "conv_kernel_size", "classifier_hidden_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                fail(name, "a positive integer")
+        check = OptionChecker(SpectrumFMConfigError, SpectrumFMConfigError, owner="SpectrumFMConfig: ")
+        for name, limit in ARCHITECTURE_LIMITS.items():
+            setattr(self, name, check.integer(name, getattr(self, name), limit))
         if self.hidden_size % self.num_attention_heads:
             raise SpectrumFMConfigError(
                 f"SpectrumFMConfig: hidden_size={self.hidden_size} must be divisible by "
                 f"num_attention_heads={self.num_attention_heads}"
             )
         if self.conv_kernel_size % 2 == 0:
-            fail("conv_kernel_size", "an odd integer, so that the depthwise convolution keeps positions aligned")
-        if not 0.0 < float(self.mask_ratio) < 1.0:
-            fail("mask_ratio", "a float in the open interval (0, 1)")
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
-            if not 0.0 <= float(getattr(self, name)) < 1.0:
-                fail(name, "a probability in [0, 1)")
-        for name in ("input_noise_std", "reconstruction_loss_weight", "next_slot_loss_weight"):
-            if float(getattr(self, name)) < 0.0:
-                fail(name, "a non-negative float")
-        if not 0.0 < float(self.feed_forward_residual_weight) <= 1.0:
-            fail("feed_forward_residual_weight", "a float in (0, 1] (1.0 paper, 0.5 macaron)")
-        if float(self.layer_norm_eps) <= 0.0:
-            fail("layer_norm_eps", "a positive float")
-        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            fail("position_embedding_type", f"one of {POSITION_EMBEDDING_TYPES}")
-        if self.norm_placement not in NORM_PLACEMENTS:
-            fail("norm_placement", f"one of {NORM_PLACEMENTS}")
-        if self.conv_norm not in CONV_NORMS:
-            fail("conv_norm", f"one of {CONV_NORMS}")
-        for name in ("next_slot_rnn_type", "classifier_rnn_type"):
-            if getattr(self, name) not in RNN_TYPES:
-                fail(name, f"one of {RNN_TYPES}")
-        if self.anomaly_false_alarm_rate is not None and not 0.0 < float(self.anomaly_false_alarm_rate) < 1.0:
-            fail("anomaly_false_alarm_rate", "a float in (0, 1) or None")
+            check.fail("conv_kernel_size", self.conv_kernel_size,
+                       "an odd integer, so that the depthwise convolution keeps positions aligned")
+        real_ranges = {  # name: (low, high, low_open, high_open, optional)
+            "mask_ratio": (0.0, 1.0, True, True, False),
+            "hidden_dropout_prob": (0.0, 1.0, False, True, False),
+            "attention_probs_dropout_prob": (0.0, 1.0, False, True, False),
+            "classifier_dropout": (0.0, 1.0, False, True, False),
+            "input_noise_std": (0.0, math.inf, False, True, False),
+            "reconstruction_loss_weight": (0.0, math.inf, False, True, False),
+            "next_slot_loss_weight": (0.0, math.inf, False, True, False),
+            "feed_forward_residual_weight": (0.0, 1.0, True, False, False),
+            "layer_norm_eps": (0.0, 1.0, True, False, False),
+            "initializer_range": (0.0, math.inf, False, True, False),
+            "anomaly_threshold": (-math.inf, math.inf, True, True, True),
+            "anomaly_false_alarm_rate": (0.0, 1.0, True, True, True),
+        }
+        for name, bounds in real_ranges.items():
+            setattr(self, name, check.real(name, getattr(self, name), *bounds))
+        choices = {
+            "hidden_act": tuple(ACT2FN.keys()),
+            "position_embedding_type": POSITION_EMBEDDING_TYPES,
+            "norm_placement": NORM_PLACEMENTS,
+            "conv_norm": CONV_NORMS,
+            "next_slot_rnn_type": RNN_TYPES,
+            "classifier_rnn_type": RNN_TYPES,
+        }
+        for name, allowed in choices.items():
+            check.choice(name, getattr(self, name), allowed)
+        for name in ("validate_input_range", "pretraining_single_pass", "classifier_bidirectional"):
+            check.flag(name, getattr(self, name))
 
     @property
     def head_dim(self) -> int:

@@ -37,7 +37,7 @@ def test_result_does_not_depend_on_the_capture_scale():
 def test_a_1000_sample_capture_gives_eight_windows_with_the_last_padded():
     rng = np.random.default_rng(1)
     iq = rng.standard_normal(1000) + 1j * rng.standard_normal(1000)
-    out = SpectrumFMFeatureExtractor()(iq, return_tensors="np")
+    out = SpectrumFMFeatureExtractor()(iq, return_tensors="np", return_window_positions=True)
     assert out["input_values"].shape == (8, 128, 2)
     np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000, 128))
     assert out["attention_mask"][:7].all()
@@ -58,14 +58,14 @@ def test_drop_mode_discards_the_partial_window():
 
 def test_hop_length_overlaps_windows():
     iq = np.exp(1j * np.arange(1000) * 0.1) * np.linspace(1, 2, 1000)
-    out = SpectrumFMFeatureExtractor(hop_length=64, last_window="drop")(iq)
+    out = SpectrumFMFeatureExtractor(hop_length=64, last_window="drop")(iq, return_window_positions=True)
     np.testing.assert_array_equal(out["window_start"], np.arange(0, 1000 - 128 + 1, 64))
 
 
 def test_a_list_of_captures_of_different_lengths_records_their_origin():
     rng = np.random.default_rng(2)
     captures = [rng.standard_normal(n) + 1j * rng.standard_normal(n) for n in (300, 128, 50)]
-    out = SpectrumFMFeatureExtractor()(captures, return_tensors="pt")
+    out = SpectrumFMFeatureExtractor()(captures, return_tensors="pt", return_window_positions=True)
     assert isinstance(out["input_values"], torch.Tensor)
     assert out["capture_index"].tolist() == [0, 0, 0, 1, 2]
     assert out["window_start"].tolist() == [0, 128, 256, 0, 0]
@@ -81,7 +81,7 @@ def test_real_iq_pairs_complex_and_integer_inputs_agree():
     np.testing.assert_allclose(extractor(pairs)["input_values"], expected, atol=1e-6)
     np.testing.assert_allclose(extractor(pairs.astype(np.int16))["input_values"], expected, atol=1e-6)
     np.testing.assert_allclose(extractor(torch.from_numpy(iq))["input_values"], expected, atol=1e-6)
-    batch = extractor(np.stack([pairs, pairs]))
+    batch = extractor(np.stack([pairs, pairs]), return_window_positions=True)
     assert batch["capture_index"].tolist() == [0, 0, 1, 1]
 
 
@@ -157,3 +157,21 @@ def test_save_and_load_round_trip(tmp_path):
     rng = np.random.default_rng(4)
     iq = rng.standard_normal(500) + 1j * rng.standard_normal(500)
     np.testing.assert_array_equal(loaded(iq)["input_values"], extractor(iq)["input_values"])
+
+
+def test_window_positions_are_returned_only_when_asked_for():
+    iq = np.exp(1j * np.arange(300) * 0.1)
+    extractor = SpectrumFMFeatureExtractor(window_length=128)
+    assert set(extractor(iq)) == {"input_values", "attention_mask"}
+    assert set(extractor(iq, return_window_positions=True)) == {"input_values", "attention_mask", "capture_index",
+                                                                 "window_start"}
+
+
+def test_a_list_of_equal_length_captures_equals_their_stacked_array():
+    rng = np.random.default_rng(5)
+    batch = rng.standard_normal((4, 100, 2)).astype(np.float32)
+    extractor = SpectrumFMFeatureExtractor(window_length=32)
+    from_list = extractor(list(batch), return_window_positions=True)
+    from_array = extractor(batch, return_window_positions=True)
+    for key in from_array:
+        np.testing.assert_array_equal(from_list[key], from_array[key])
