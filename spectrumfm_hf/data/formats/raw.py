@@ -7,13 +7,15 @@ lies between two codes.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Sequence
 
 import numpy as np
 
 from ..base import SpectrumDataError
-from .reader import RecordReader, check_positive, file_identity, make_batch, window_starts, windows
+from .reader import RecordReader, check_positive, file_identity, make_batch, windows
+from .safe_pickle import _describe_value
 
 # SigMF datatype -> (numpy type of one I or Q component, zero level, full scale).
 COMPLEX_DATATYPES: dict[str, tuple[str, float, float]] = {
@@ -36,12 +38,11 @@ COMPLEX_DATATYPES: dict[str, tuple[str, float, float]] = {
 
 def check_datatype(datatype: str, where: str) -> tuple[np.dtype, float, float]:
     """Component dtype, zero level and full scale of complex ``datatype``, or an error naming ``where``."""
-    try:
-        component, zero, full_scale = COMPLEX_DATATYPES[datatype]
-    except KeyError:
+    if not isinstance(datatype, str) or datatype not in COMPLEX_DATATYPES:
         raise SpectrumDataError(
-            f"{where}: unsupported datatype {datatype!r}; expected a complex one of {sorted(COMPLEX_DATATYPES)}"
-        ) from None
+            f"{where}: unsupported datatype {_describe_value(datatype)}; expected a complex one of {sorted(COMPLEX_DATATYPES)}"
+        )
+    component, zero, full_scale = COMPLEX_DATATYPES[datatype]
     return np.dtype(component), zero, full_scale
 
 
@@ -103,7 +104,10 @@ class RawIQReader(RecordReader):
         self.snr_db = float(snr_db)
         self.source = source
         self.num_streams, self.stream_length = self._streams().shape[:2]
-        self._starts = window_starts(self.stream_length, self.num_samples, self.stride)
+        # Counted, not listed: a huge (even sparse) file must not cost one integer per window.
+        self.windows_per_stream = (
+            (self.stream_length - self.num_samples) // self.stride + 1 if self.stream_length >= self.num_samples else 0
+        )
         if len(self) == 0:
             raise SpectrumDataError(
                 f"{self.path}: streams of {self.stream_length} samples are shorter than one window of {self.num_samples}"
@@ -112,10 +116,7 @@ class RawIQReader(RecordReader):
     def _streams(self) -> np.ndarray:
         """The file as float32-convertible ``(streams, samples, 2)`` memory map (not yet scaled)."""
         if self.is_npy:
-            try:
-                array = np.load(self.path, mmap_mode="r", allow_pickle=False)
-            except ValueError as error:
-                raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: {error}") from error
+            array = self._npy_map()
             if np.iscomplexobj(array) and array.ndim >= 1:
                 # Viewing the complex map as its float parts keeps it a map, not a copy in RAM.
                 component = np.empty(0, dtype=array.dtype).real.dtype
@@ -137,14 +138,46 @@ class RawIQReader(RecordReader):
             raise SpectrumDataError(f"{self.path}: the file is empty")
         return np.memmap(self.path, dtype=component, mode="r").reshape(1, -1, 2)
 
+    def _npy_map(self) -> np.ndarray:
+        """The ``.npy`` file as a read-only memory map, after checking its header against its size."""
+        try:
+            with open(self.path, "rb") as handle:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
+                else:
+                    raise ValueError(f".npy format version {version} (numeric arrays are written as 1.0 or 2.0)")
+                data_offset = handle.tell()
+        except (ValueError, OSError, EOFError, SyntaxError) as error:
+            raise SpectrumDataError(
+                f"{self.path}: not a plain numeric .npy array (an .npz archive, an empty or a corrupt file?): {str(error)[:200]}"
+            ) from None
+        if dtype.kind not in "biufc" or dtype.hasobject:
+            raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: it holds dtype {dtype}")
+        declared_bytes = math.prod(shape) * dtype.itemsize
+        stored_bytes = self._file_size - data_offset
+        if declared_bytes > stored_bytes:
+            raise SpectrumDataError(
+                f"{self.path}: the header declares {shape} {dtype} ({declared_bytes} bytes) but the file holds "
+                f"{stored_bytes} bytes of data; it is truncated"
+            )
+        if declared_bytes == 0:
+            raise SpectrumDataError(f"{self.path}: the array {shape} {dtype} holds no samples")
+        if fortran_order and len(shape) > 1:
+            # Reshaping a Fortran-ordered map into streams would copy the whole file into memory.
+            raise SpectrumDataError(f"{self.path}: the array is stored in Fortran order; save it in C order (np.ascontiguousarray)")
+        return np.memmap(self.path, dtype=dtype, mode="r", offset=data_offset, shape=shape)
+
     def __len__(self) -> int:
-        return self.num_streams * len(self._starts)
+        return self.num_streams * self.windows_per_stream
 
     def _read_batch(self, start: int, stop: int) -> dict[str, np.ndarray]:
         streams = self._streams()
         records = np.arange(start, stop)
-        stream_of_record = records // len(self._starts)
-        offsets = self._starts[records % len(self._starts)]
+        stream_of_record = records // self.windows_per_stream
+        offsets = records % self.windows_per_stream * self.stride
         gathered = np.empty((len(records), self.num_samples, 2), dtype=np.float32)
         for stream in np.unique(stream_of_record):
             rows = stream_of_record == stream
