@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 from typing import Sequence
 
 import numpy as np
@@ -92,7 +93,9 @@ class RawIQReader(RecordReader):
         self.stride = self.num_samples if stride is None else check_positive("stride", stride)
         self.is_npy = self.path.suffix.lower() == ".npy"
         if self.is_npy and datatype is not None:
-            raise SpectrumDataError(f"{self.path}: datatype must be None for .npy files (the header says it), got {datatype!r}")
+            raise SpectrumDataError(
+                f"{self.path}: datatype must be None for .npy files (the header says it), got {_describe_value(datatype)}"
+            )
         if not self.is_npy and datatype is None:
             raise SpectrumDataError(f"{self.path}: datatype is required for raw binary files, e.g. 'cf32_le', 'ci16_le', 'cu8'")
         self.datatype = datatype
@@ -150,12 +153,14 @@ class RawIQReader(RecordReader):
                 else:
                     raise ValueError(f".npy format version {version} (numeric arrays are written as 1.0 or 2.0)")
                 data_offset = handle.tell()
-        except (ValueError, OSError, EOFError, SyntaxError) as error:
+        except (ValueError, OSError, EOFError, SyntaxError, TypeError, RecursionError, tokenize.TokenError) as error:
             raise SpectrumDataError(
                 f"{self.path}: not a plain numeric .npy array (an .npz archive, an empty or a corrupt file?): {str(error)[:200]}"
             ) from None
         if dtype.kind not in "biufc" or dtype.hasobject:
             raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: it holds dtype {dtype}")
+        if any(size < 0 for size in shape):
+            raise SpectrumDataError(f"{self.path}: the header declares a negative shape {_describe_value(shape)}")
         declared_bytes = math.prod(shape) * dtype.itemsize
         stored_bytes = self._file_size - data_offset
         if declared_bytes > stored_bytes:

@@ -274,10 +274,10 @@ def _parameter(name: str, value: Any, where: str) -> Any:
         return value
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if dtype.startswith("int"):
-        if not is_number or value != int(value) or not -(2**63) <= value < 2**63:
+        if not is_number or (isinstance(value, float) and not value.is_integer()) or not -(2**63) <= value < 2**63:
             raise SpectrumDataError(f"{where}: {NAMESPACE}:{name} must be an integer, got {_describe_value(value)}")
         return int(value)
-    if not is_number or not (math.isnan(value) or abs(value) <= float(np.finfo(np.float32).max)):
+    if not is_number or not (abs(value) <= float(np.finfo(np.float32).max) or (isinstance(value, float) and math.isnan(value))):
         raise SpectrumDataError(f"{where}: {NAMESPACE}:{name} must be a number (float32), got {_describe_value(value)}")
     return float(value)
 
