@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import SpectrumDataError
-from spectrumfm_hf.data.formats import RawIQReader, RML2018Reader, SigMFReader, load_pickle
+from spectrumfm_hf.data.formats import RawIQReader, RML2016Reader, RML2018Reader, SigMFReader, load_pickle
 from spectrumfm_hf.data.hf import load_rml2018
 
 
@@ -239,3 +239,76 @@ def test_pickle_of_a_plain_object_names_the_global(tmp_path):
     path.write_bytes(pickle.dumps(Path("x"), protocol=2))
     with pytest.raises(SpectrumDataError, match=r"object\.pkl.*refusing to load global 'pathlib\.PosixPath'"):
         load_pickle(path)
+
+
+# --- Seeded mutation fuzz --------------------------------------------------------------------
+
+
+def _mutated(data: bytes, rng: np.random.Generator) -> bytes:
+    """``data`` with random bytes overwritten, cut short, inserted, duplicated or set to extreme values."""
+    data = bytearray(data)
+    kind = rng.integers(5)
+    if kind == 0:
+        for _ in range(rng.integers(1, 9)):
+            data[rng.integers(len(data))] = rng.integers(256)
+    elif kind == 1:
+        data = data[: rng.integers(len(data))]
+    elif kind == 2:
+        position = rng.integers(len(data))
+        data[position:position] = rng.bytes(int(rng.integers(1, 64)))
+    elif kind == 3:
+        first = rng.integers(len(data))
+        position = rng.integers(len(data))
+        data[position:position] = data[first : first + rng.integers(1, 256)]
+    else:
+        position = rng.integers(max(1, len(data) - 8))
+        data[position : position + 8] = (b"\xff" * 8, b"\x00" * 8, b"\x7f" + b"\xff" * 7, b"\x80" * 8)[rng.integers(4)]
+    return bytes(data)
+
+
+def _valid_file(tmp_path: Path, kind: str) -> Path:
+    """A small valid file of ``kind`` for the readers to be fuzzed with."""
+    if kind == "rml2016":
+        path = tmp_path / "valid.pkl"
+        contents = {(name, snr): np.ones((2, 2, 16), np.float32) * snr for name in ("QPSK", "BPSK") for snr in (-2, 4)}
+        path.write_bytes(pickle.dumps(contents, protocol=2))
+    elif kind == "rml2018":
+        path = tmp_path / "valid.hdf5"
+        with h5py.File(path, "w") as handle:
+            handle.create_dataset("X", data=np.ones((4, 256, 2), np.float32), chunks=(2, 256, 2), compression="gzip")
+            write_rml2018_datasets(handle, 4, skip=("X",))
+    elif kind == "sigmf":
+        path = write_recording(tmp_path, samples=64, annotations=[
+            {"core:sample_start": 0, "core:sample_count": 32, "core:label": "lte", "spectrumfm:snr_db": 3.0},
+            {"core:sample_start": 32, "core:sample_count": 32, "core:label": "wifi"},
+        ])
+    else:
+        path = tmp_path / "valid.npy"
+        np.save(path, np.ones((2, 64), np.complex64))
+    return path
+
+
+READERS = {
+    "rml2016": RML2016Reader,
+    "rml2018": lambda path: RML2018Reader(path, window=64),
+    "sigmf": lambda path: SigMFReader(path, num_samples=16),
+    "npy": lambda path: RawIQReader(path, 16),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(READERS))
+def test_mutated_files_give_records_or_a_package_error(tmp_path, kind):
+    valid = _valid_file(tmp_path, kind)
+    original = valid.read_bytes()
+    rng = np.random.default_rng(sorted(READERS).index(kind))
+    outcomes = {"records": 0, "refused": 0}
+    for _ in range(150):
+        valid.write_bytes(_mutated(original, rng))
+        try:
+            reader = READERS[kind](valid)
+            batches = list(reader.iter_batches(0, min(len(reader), 64), batch_size=16))
+            assert all(batch["iq"].dtype == np.float32 and batch["iq"].shape[1:] == (reader.num_samples, 2) for batch in batches)
+            outcomes["records"] += 1
+        except SpectrumDataError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 0 and outcomes["records"] + outcomes["refused"] == 150
