@@ -231,6 +231,13 @@ def test_raw_datatype_that_is_a_list_names_file(tmp_path):
         RawIQReader(path, 4, ["cf32_le"])
 
 
+def test_raw_snr_that_is_not_a_number_names_argument(tmp_path):
+    path = tmp_path / "capture.cf32"
+    path.write_bytes(bytes(64))
+    with pytest.raises(SpectrumDataError, match="snr_db must be a number in dB, got 'high'"):
+        RawIQReader(path, 4, "cf32_le", snr_db="high")
+
+
 # --- pickles ---------------------------------------------------------------------------------
 
 

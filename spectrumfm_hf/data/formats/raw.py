@@ -16,6 +16,7 @@ import numpy as np
 
 from ..base import SpectrumDataError
 from .reader import RecordReader, check_positive, file_identity, make_batch, windows
+from .rml2018 import check_class_names
 from .safe_pickle import _describe_value
 
 # SigMF datatype -> (numpy type of one I or Q component, zero level, full scale).
@@ -99,12 +100,18 @@ class RawIQReader(RecordReader):
         if not self.is_npy and datatype is None:
             raise SpectrumDataError(f"{self.path}: datatype is required for raw binary files, e.g. 'cf32_le', 'ci16_le', 'cu8'")
         self.datatype = datatype
+        if label is not None and not isinstance(label, str):
+            raise SpectrumDataError(f"label must be a class name string or None, got {_describe_value(label)}")
         if class_names is None:
             class_names = (label,) if label is not None else ("unlabelled",)
-        self.class_names = tuple(class_names)
+        self.class_names = check_class_names(class_names, os.fspath(self.path))
         self.label = 0 if label is None else self.label_index(label, "argument label")
         self.modulation = "" if label is None else label
+        if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float, np.integer, np.floating)):
+            raise SpectrumDataError(f"snr_db must be a number in dB, got {_describe_value(snr_db)}")
         self.snr_db = float(snr_db)
+        if not isinstance(source, str):
+            raise SpectrumDataError(f"source must be a string, got {_describe_value(source)}")
         self.source = source
         self.num_streams, self.stream_length = self._streams().shape[:2]
         # Counted, not listed: a huge (even sparse) file must not cost one integer per window.

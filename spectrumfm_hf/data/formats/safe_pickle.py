@@ -93,10 +93,10 @@ class _Description:
             # repr of an int of more than 4300 digits raises, and of a long one floods the message.
             digits = math.ceil(value.bit_length() * math.log10(2))
             self.write(repr(value) if digits <= self.limit else f"<int of about {digits} digits>")
-        elif isinstance(value, (float, complex, np.generic)):
-            self.write(repr(value))
         elif isinstance(value, (str, bytes, bytearray)):
             self.write(repr(value[: self.limit + 1]))
+        elif isinstance(value, (float, complex, np.generic)):
+            self.write(repr(value))
         elif isinstance(value, (tuple, list, dict)):
             if depth >= 8:
                 self.write("...")
@@ -207,7 +207,7 @@ def _array_bytes(data: Any) -> Any:
 
 
 class _ArraySpec:
-    """An array described by a pickle: shape, dtype, memory order and data, built only by :func:`_build_array`."""
+    """An array described by a pickle: shape, dtype, memory order and data; only :class:`_Builder` makes it an array."""
 
     __slots__ = ("shape", "dtype", "order", "axis_order", "data", "state_set")
 
