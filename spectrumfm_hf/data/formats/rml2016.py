@@ -109,8 +109,12 @@ class RML2016Reader(RecordReader):
 
     @staticmethod
     def _stack(contents: dict, ordered: list[tuple[str, int]]) -> np.ndarray:
-        frames = np.concatenate([contents[key] for key in ordered]).astype(np.float32, copy=False)
-        return np.ascontiguousarray(frames.transpose(0, 2, 1))
+        # Filled key by key: one float32 copy of the file's frames, not a concatenation and then a transpose.
+        counts = [contents[key].shape[0] for key in ordered]
+        frames = np.empty((sum(counts), contents[ordered[0]].shape[2], 2), dtype=np.float32)
+        for key, first, count in zip(ordered, np.cumsum([0, *counts[:-1]]), counts):
+            frames[first : first + count] = contents[key].transpose(0, 2, 1)
+        return frames
 
     def __len__(self) -> int:
         return sum(count for _, _, count in self._keys)

@@ -475,18 +475,15 @@ class _Builder:
         self.max_bytes = max_bytes
         self.total_bytes = 0
         self.built: dict[int, Any] = {}
-        self.encoded: dict[int, bytes] = {}
 
-    def buffer(self, data: Any) -> Any:
+    @staticmethod
+    def buffer(data: Any) -> Any:
         if not isinstance(data, str):
             return data
-        key = id(data)
-        if key not in self.encoded:
-            try:
-                self.encoded[key] = data.encode("latin1")
-            except UnicodeEncodeError:
-                raise SpectrumDataError("holds array data that is not latin1 text (each byte as one character)") from None
-        return self.encoded[key]
+        try:
+            return data.encode("latin1")
+        except UnicodeEncodeError:
+            raise SpectrumDataError("holds array data that is not latin1 text (each byte as one character)") from None
 
     def array(self, spec: _ArraySpec) -> np.ndarray:
         if spec.data is None:
@@ -498,7 +495,8 @@ class _Builder:
                 f"declares an array of shape {_describe_value(spec.shape)}: a dimension of {oversized[0]} exceeds max_bytes={self.max_bytes}"
             )
         count = math.prod(spec.shape)
-        data = self.buffer(spec.data)
+        # Python 2 array bytes arrive as text; keeping only the encoded copy frees the text at once.
+        data = spec.data = self.buffer(spec.data)
         if count * dtype.itemsize != len(data):
             raise SpectrumDataError(
                 f"declares an array of shape {_describe_value(spec.shape)} and dtype {dtype} ({count * dtype.itemsize} bytes) "
@@ -592,6 +590,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         _validate_opcodes(self._file, start + size)
         self._file.seek(start)
         unpickled = super().load()
+        # The memo still holds every string read; the result alone should keep them alive.
+        self.memo.clear()
         return _Builder(self.max_bytes).build(unpickled)
 
 
