@@ -474,7 +474,7 @@ LEGITIMATE_ARRAYS = {
 }
 
 
-@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
 @pytest.mark.parametrize("name", sorted(LEGITIMATE_ARRAYS))
 def test_restricted_unpickler_reads_what_numpy_writes(tmp_path, protocol, name):
     array = LEGITIMATE_ARRAYS[name]

@@ -448,3 +448,10 @@ def test_sparse_64_gib_raw_file_with_one_sample_windows_allocates_nothing(tmp_pa
     )
     assert f"records {8 * 2**30} {8 * 2**30 - 1}" in output
     assert growth < 16 * MIB
+
+
+def test_restricted_unpickler_names_its_input_in_errors():
+    from spectrumfm_hf.data.formats import RestrictedUnpickler
+
+    with pytest.raises(SpectrumDataError, match=r"^capture buffer is corrupt: its opcodes do not form a valid pickle"):
+        RestrictedUnpickler(io.BytesIO(b"\x80\x02t."), name="capture buffer").load()

@@ -567,12 +567,16 @@ class RestrictedUnpickler(pickle.Unpickler):
         file: binary file object positioned at the pickle.
         encoding: how Python 2 ``str`` objects are decoded; ``"latin1"`` keeps array bytes intact.
         max_bytes: cap in bytes on the pickle and on the arrays it holds in total.
+        name: how error messages name the pickle, e.g. ``"pickle file 'data.pkl'"``.
     """
 
-    def __init__(self, file: BinaryIO, *, encoding: str = "latin1", max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, file: BinaryIO, *, encoding: str = "latin1", max_bytes: int = DEFAULT_MAX_BYTES, name: str = "the pickle"
+    ) -> None:
         super().__init__(file, encoding=encoding)
         self._file = file
         self.max_bytes = check_max_bytes(max_bytes)
+        self.name = name
 
     def find_class(self, module: str, name: str) -> Any:
         try:
@@ -581,7 +585,25 @@ class RestrictedUnpickler(pickle.Unpickler):
             raise _refuse_global(str(module), str(name)) from None
 
     def load(self) -> Any:
-        """Validate, unpickle and build the result (see the module docstring)."""
+        """Validate, unpickle and build the result (see the module docstring).
+
+        Raises:
+            UnsafePickleError: a global, opcode or argument outside what numpy-array pickles use.
+            SpectrumDataError: a pickle larger than ``max_bytes``, truncated, declaring sizes its
+                bytes do not hold, or otherwise invalid; the message starts with ``name``.
+        """
+        try:
+            return self._load()
+        except UnsafePickleError as error:
+            raise UnsafePickleError(f"{self.name}: {error}") from None
+        except SpectrumDataError as error:
+            raise SpectrumDataError(f"{self.name} {error}") from None
+        except EOFError:
+            raise SpectrumDataError(f"{self.name} is truncated: it ended before the pickle's STOP opcode") from None
+        except (pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError, MemoryError) as error:
+            raise SpectrumDataError(f"{self.name} is corrupt: {type(error).__name__}: {str(error)[:160]}") from None
+
+    def _load(self) -> Any:
         start = self._file.tell()
         size = self._file.seek(0, io.SEEK_END) - start
         if size > self.max_bytes:
@@ -617,14 +639,5 @@ def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
         handle = open(path, "rb")
     except OSError as error:
         raise SpectrumDataError(f"cannot read pickle file {name}: {error}") from error
-    try:
-        with handle:
-            return RestrictedUnpickler(handle, max_bytes=max_bytes).load()
-    except UnsafePickleError as error:
-        raise UnsafePickleError(f"pickle file {name}: {error}") from None
-    except SpectrumDataError as error:
-        raise SpectrumDataError(f"pickle file {name} {error}") from None
-    except EOFError:
-        raise SpectrumDataError(f"pickle file {name} is truncated: it ended before the pickle's STOP opcode") from None
-    except (pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError, MemoryError) as error:
-        raise SpectrumDataError(f"pickle file {name} is corrupt: {type(error).__name__}: {str(error)[:160]}") from None
+    with handle:
+        return RestrictedUnpickler(handle, max_bytes=max_bytes, name=f"pickle file {name}").load()
