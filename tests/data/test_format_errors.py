@@ -108,6 +108,15 @@ def test_rml2018_reads_only_the_windows_of_a_batch_within_one_frame(tmp_path):
     assert batch["sample_offset"].tolist() == [640, 768, 896] and batch["index"].tolist() == [1, 1, 1]
 
 
+def test_rml2018_snr_beyond_float32_names_row(tmp_path):
+    path = tmp_path / "huge_snr.hdf5"
+    with h5py.File(path, "w") as handle:
+        write_rml2018_datasets(handle, 2, skip=("Z",))
+        handle.create_dataset("Z", data=np.array([[0.0], [1e300]]))
+    with pytest.raises(SpectrumDataError, match=r"huge_snr\.hdf5: row 1 of Z is not a finite SNR in dB"):
+        list(RML2018Reader(path).iter_batches())
+
+
 # --- SigMF -----------------------------------------------------------------------------------
 
 
@@ -236,6 +245,15 @@ def test_raw_snr_that_is_not_a_number_names_argument(tmp_path):
     path.write_bytes(bytes(64))
     with pytest.raises(SpectrumDataError, match="snr_db must be a number in dB, got 'high'"):
         RawIQReader(path, 4, "cf32_le", snr_db="high")
+
+
+def test_raw_nan_sample_names_file_and_record(tmp_path):
+    iq = np.ones(64, dtype="<c8")
+    iq[37] = np.nan
+    path = tmp_path / "nan.cf32"
+    iq.tofile(path)
+    with pytest.raises(SpectrumDataError, match=r"nan\.cf32: record 2 holds NaN or infinite samples"):
+        list(RawIQReader(path, 16, "cf32_le").iter_batches())
 
 
 # --- pickles ---------------------------------------------------------------------------------

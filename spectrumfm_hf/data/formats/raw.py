@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 import os
 import tokenize
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..base import SpectrumDataError
 from .reader import RecordReader, check_positive, file_identity, make_batch, windows
-from .rml2018 import check_class_names
 from .safe_pickle import _describe_value
 
 # SigMF datatype -> (numpy type of one I or Q component, zero level, full scale).
@@ -55,6 +54,27 @@ def components_to_real(components: np.ndarray, datatype: str) -> np.ndarray:
     if zero or full_scale != 1.0:
         real = (real - np.float32(zero)) / np.float32(full_scale)
     return real
+
+
+def check_class_names(class_names: Any, where: str) -> tuple[str, ...]:
+    """``class_names`` as a tuple of distinct strings, or an error naming ``where``."""
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise SpectrumDataError(f"{where}: class_names must be a sequence of strings, got {_describe_value(class_names)}")
+    names = tuple(class_names)
+    if not names or not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        raise SpectrumDataError(
+            f"{where}: class_names must be distinct strings, at least one, got {_describe_value(names)}"
+        )
+    return names
+
+
+def check_finite(iq: np.ndarray, first_record: int, where: str) -> np.ndarray:
+    """``iq`` (``(records, ...)``) unchanged, or an error naming the first record with a NaN or infinite sample."""
+    finite = np.isfinite(iq).reshape(len(iq), -1).all(axis=1)
+    if not finite.all():
+        record = first_record + int(np.flatnonzero(~finite)[0])
+        raise SpectrumDataError(f"{where}: record {record} holds NaN or infinite samples; the file is corrupt")
+    return iq
 
 
 class RawIQReader(RecordReader):
@@ -197,7 +217,7 @@ class RawIQReader(RecordReader):
         if not self.is_npy:
             gathered = components_to_real(gathered, self.datatype)
         return make_batch(
-            gathered,
+            check_finite(gathered, start, os.fspath(self.path)),
             np.full(len(records), self.label),
             {
                 "snr_db": self.snr_db,

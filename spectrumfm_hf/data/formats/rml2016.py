@@ -13,6 +13,7 @@ import numpy as np
 
 from ..base import SpectrumDataError
 from .labels import RML2016_10A_CLASSES, RML2016_10B_CLASSES
+from .raw import check_finite
 from .reader import RecordReader, file_identity, make_batch
 from .safe_pickle import DEFAULT_MAX_BYTES, _describe_value, check_max_bytes, load_pickle
 
@@ -141,7 +142,7 @@ class RML2016Reader(RecordReader):
         snrs_db = np.array([snr_db for _, snr_db, _ in self._keys], dtype=np.float32)[key_of_record]
         labels = np.array([self.class_names.index(modulation) for modulation in modulations], dtype=np.int64)
         return make_batch(
-            self._frames()[start:stop],
+            check_finite(self._frames()[start:stop], start, os.fspath(self.path)),
             labels,
             {
                 "snr_db": snrs_db,

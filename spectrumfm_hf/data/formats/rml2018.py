@@ -19,6 +19,7 @@ import numpy as np
 
 from ..base import SpectrumDataError
 from .labels import RML2018_01A_CLASSES
+from .raw import check_class_names, check_finite
 from .reader import RecordReader, check_positive, file_identity, make_batch
 from .safe_pickle import DEFAULT_MAX_BYTES, _describe_value, check_max_bytes
 
@@ -27,18 +28,6 @@ DEFAULT_MAX_CHUNK_BYTES = 64 * 2**20
 
 # Bytes of one frame sample (I and Q) as the float32 batches hold it.
 _SAMPLE_BYTES = 2 * np.dtype(np.float32).itemsize
-
-
-def check_class_names(class_names: Any, where: str) -> tuple[str, ...]:
-    """``class_names`` as a tuple of distinct strings, or an error naming ``where``."""
-    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
-        raise SpectrumDataError(f"{where}: class_names must be a sequence of strings, got {_describe_value(class_names)}")
-    names = tuple(class_names)
-    if not names or not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
-        raise SpectrumDataError(
-            f"{where}: class_names must be distinct strings, at least one, got {_describe_value(names)}"
-        )
-    return names
 
 
 class RML2018Reader(RecordReader):
@@ -209,7 +198,8 @@ class RML2018Reader(RecordReader):
             )
         frames_read = slice(first_frame, end_frame)
         try:
-            with h5py.File(self.path, "r") as handle:
+            # Values beyond float32 become inf here and are refused below, naming the row.
+            with h5py.File(self.path, "r") as handle, np.errstate(over="ignore"):
                 frames = self._read(handle, "X", (frames_read, slice(first_sample, end_sample))).astype(np.float32, copy=False)
                 labels = self._labels(self._read(handle, "Y", (frames_read,)), first_frame)
                 snrs_db = self._read(handle, "Z", (frames_read,)).astype(np.float32).reshape(-1)
@@ -217,6 +207,9 @@ class RML2018Reader(RecordReader):
             raise
         except (OSError, KeyError, RuntimeError) as error:
             raise SpectrumDataError(f"{self.path}: not a readable HDF5 file any more: {str(error)[:200]}") from error
+        if not np.isfinite(snrs_db).all():
+            row = first_frame + int(np.flatnonzero(~np.isfinite(snrs_db))[0])
+            raise SpectrumDataError(f"{self.path}: row {row} of Z is not a finite SNR in dB (as float32)")
         records = np.arange(start, stop)
         frame_of_record = records // self.windows_per_frame - first_frame
         window_of_record = records % self.windows_per_frame
@@ -229,4 +222,5 @@ class RML2018Reader(RecordReader):
             "index": frame_of_record + first_frame,
             "sample_offset": window_of_record * self.window if self.windows_per_frame > 1 else -1,
         }
-        return make_batch(windows[records - first_window], labels[frame_of_record], params)
+        iq = check_finite(windows[records - first_window], start, os.fspath(self.path))
+        return make_batch(iq, labels[frame_of_record], params)

@@ -36,9 +36,8 @@ from sigmf.error import SigMFError
 from sigmf.sigmffile import SigMFFile, get_sigmf_filenames
 
 from ..base import GENERATION_PARAMETERS, SpectrumDataError, fill_parameters
-from .raw import check_datatype, components_to_real
+from .raw import check_class_names, check_datatype, check_finite, components_to_real
 from .reader import RecordReader, check_positive, make_batch, window_starts, windows
-from .rml2018 import check_class_names
 from .safe_pickle import DEFAULT_MAX_BYTES, _describe_value, check_max_bytes
 
 NAMESPACE = "spectrumfm"
@@ -499,7 +498,7 @@ class SigMFReader(RecordReader):
         owners = self._owners[start:stop]
         params: dict[str, Any] = {name: column[owners] for name, column in self._params.items()}
         params["sample_offset"] = starts
-        return make_batch(iq, self._labels[owners], params)
+        return make_batch(check_finite(iq, start, os.fspath(self.path)), self._labels[owners], params)
 
 
 def _json_value(value: Any) -> Any:
