@@ -395,8 +395,15 @@ class SigMFReader(RecordReader):
             if global_info.get(f"{NAMESPACE}:{name}") is not None
         }
         starts, owners, labels, annotation_params = [], [], [], []
+        # A dict, not tuple.index: recordings may carry hundreds of thousands of annotations.
+        label_of_name = {name: index for index, name in enumerate(self.class_names)}
         for position, ((number, annotation), (first, count)) in enumerate(zip(labelled, spans)):
-            label = self.label_index(annotation[label_key], f"annotation {number}")
+            label = label_of_name.get(annotation[label_key])
+            if label is None:
+                raise SpectrumDataError(
+                    f"{self.path}: unknown class {_describe_value(annotation[label_key])} in annotation {number}; "
+                    f"expected one of {_describe_value(list(self.class_names), 200)}"
+                )
             params = {"source": self.source, "index": position, "modulation": annotation[label_key]}
             params.update(global_params)
             params.update(
