@@ -455,3 +455,10 @@ def test_restricted_unpickler_names_its_input_in_errors():
 
     with pytest.raises(SpectrumDataError, match=r"^capture buffer is corrupt: its opcodes do not form a valid pickle"):
         RestrictedUnpickler(io.BytesIO(b"\x80\x02t."), name="capture buffer").load()
+
+
+def test_a_bare_global_is_never_returned(tmp_path):
+    path = tmp_path / "bare_global.pkl"
+    path.write_bytes(b"\x80\x02cnumpy\ndtype\n.")
+    with pytest.raises(UnsafePickleError, match=r"bare_global\.pkl.*refusing to return <_PickleCallable>"):
+        load_pickle(path)

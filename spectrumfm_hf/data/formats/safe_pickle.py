@@ -521,7 +521,7 @@ class _Builder:
         return np.frombuffer(data, dtype=dtype, count=1)[0]
 
     def build(self, value: Any, depth: int = 0) -> Any:
-        if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        if value is None or type(value) in (bool, int, float, complex, str, bytes):
             return value
         key = id(value)
         if key in self.built:
@@ -532,6 +532,8 @@ class _Builder:
             result: Any = self.array(value)
         elif isinstance(value, _ScalarSpec):
             result = self.scalar(value)
+        elif isinstance(value, _DtypeSpec):
+            result = value.resolve()
         elif isinstance(value, bytearray):
             result = bytes(value)
         elif isinstance(value, tuple):
@@ -546,7 +548,7 @@ class _Builder:
                     raise SpectrumDataError("uses an array as a dict key")
                 result[built_key] = self.build(item, depth + 1)
         else:
-            raise UnsafePickleError(f"refusing an object of type {type(value).__name__} in the result")
+            raise UnsafePickleError(f"refusing to return {_describe_value(value)}: only plain values and arrays built here are returned")
         self.built[key] = result
         return result
 
