@@ -113,8 +113,10 @@ class RML2016Reader(RecordReader):
         # Filled key by key: one float32 copy of the file's frames, not a concatenation and then a transpose.
         counts = [contents[key].shape[0] for key in ordered]
         frames = np.empty((sum(counts), contents[ordered[0]].shape[2], 2), dtype=np.float32)
-        for key, first, count in zip(ordered, np.cumsum([0, *counts[:-1]]), counts):
-            frames[first : first + count] = contents[key].transpose(0, 2, 1)
+        # float64 beyond float32 becomes inf here; check_finite refuses it when the batch is read.
+        with np.errstate(over="ignore"):
+            for key, first, count in zip(ordered, np.cumsum([0, *counts[:-1]]), counts):
+                frames[first : first + count] = contents[key].transpose(0, 2, 1)
         return frames
 
     def __len__(self) -> int:
