@@ -22,7 +22,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from ..cards import card_template
 from .base import GENERATION_PARAMETERS, SpectrumDataError
-from .formats import RawIQReader, RecordReader, RML2016Reader, RML2018Reader, SigMFReader, make_batch, records_from_batch
+from .formats import RML2018_01A_CLASSES, RawIQReader, RecordReader, RML2016Reader, RML2018Reader, SigMFReader, make_batch, records_from_batch
 from .formats.reader import check_positive
 
 DEFAULT_CARD_TEMPLATE = card_template("dataset_card.md")
@@ -218,6 +218,7 @@ def load_rml2018(
     streaming: bool = False,
     num_proc: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
+    class_names: Sequence[str] = RML2018_01A_CLASSES,
 ) -> Dataset | IterableDataset:
     """RML2018.01A HDF5 as a ``Dataset`` or, with ``streaming``, an ``IterableDataset``.
 
@@ -227,8 +228,9 @@ def load_rml2018(
         streaming: read frames while iterating, never converting the file.
         num_proc: processes converting shards in parallel (ignored when streaming).
         cache_dir: where ``datasets`` writes the Arrow files.
+        class_names: names of the columns of ``Y``; defaults to the corrected RML2018.01A order.
     """
-    return reader_to_dataset(RML2018Reader(path, window), streaming, num_proc, cache_dir=cache_dir)
+    return reader_to_dataset(RML2018Reader(path, window, class_names), streaming, num_proc, cache_dir=cache_dir)
 
 
 def load_sigmf(

@@ -125,10 +125,10 @@ def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path, module, name, ar
     assert not marker.exists()
 
 
-def test_calling_ndarray_directly_is_refused(tmp_path):
+def test_ndarray_call_without_data_allocates_nothing(tmp_path):
     path = tmp_path / "allocate.pkl"
     path.write_bytes(b"\x80\x02cnumpy\nndarray\n" + _py2_int(1 << 30) + b"\x85\x85R.")
-    with pytest.raises(UnsafePickleError, match="numpy.ndarray"):
+    with pytest.raises(SpectrumDataError, match=r"allocate\.pkl.*shape \(1073741824,\) but never gives its data"):
         load_pickle(path)
 
 
@@ -459,3 +459,58 @@ def test_npy_object_array_is_refused(tmp_path):
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(SpectrumDataError, match=r"objects\.npy.*not a plain numeric"):
         RawIQReader(path, 4)
+
+
+# --- Legitimate pickles as numpy writes them -------------------------------------------------
+
+
+LEGITIMATE_ARRAYS = {
+    "float32_frames": np.random.default_rng(3).standard_normal((3, 2, 128)).astype(np.float32),
+    "empty_frames": np.zeros((0, 2, 128), dtype=np.float32),
+    "big_endian_int16": np.arange(24, dtype=">i2").reshape(4, 6),
+    "fortran_float64": np.asfortranarray(np.arange(12, dtype=np.float64).reshape(3, 4)),
+    "transposed_complex64": (np.arange(24) * (1 + 1j)).astype(np.complex64).reshape(2, 3, 4).transpose(2, 0, 1),
+    "bool": np.array([True, False, True]),
+}
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("name", sorted(LEGITIMATE_ARRAYS))
+def test_restricted_unpickler_reads_what_numpy_writes(tmp_path, protocol, name):
+    array = LEGITIMATE_ARRAYS[name]
+    path = tmp_path / "array.pkl"
+    path.write_bytes(pickle.dumps({("QPSK", np.int64(2)): array}, protocol=protocol))
+    loaded = load_pickle(path)[("QPSK", 2)]
+    assert loaded.dtype == array.dtype and loaded.shape == array.shape and np.array_equal(loaded, array)
+
+
+def test_unpickled_arrays_are_read_only(tmp_path):
+    path = tmp_path / "array.pkl"
+    path.write_bytes(pickle.dumps(np.ones(4, dtype=np.float32), protocol=5))
+    assert not load_pickle(path).flags.writeable
+
+
+def test_restricted_unpickler_reads_numpy1_frombuffer(tmp_path):
+    array = LEGITIMATE_ARRAYS["float32_frames"]
+    written = pickle.dumps(array, protocol=5)
+    # numpy 1.x names the module numpy.core.numeric: one character shorter, inside the first frame.
+    renamed = written.replace(b"\x8c\x13numpy._core.numeric", b"\x8c\x12numpy.core.numeric")
+    frame_length = int.from_bytes(written[3:11], "little") - 1
+    path = tmp_path / "numpy1.pkl"
+    path.write_bytes(renamed[:3] + frame_length.to_bytes(8, "little") + renamed[11:])
+    assert np.array_equal(load_pickle(path), array)
+
+
+def test_restricted_unpickler_reads_ndarray_call_with_bytearray_and_build(tmp_path):
+    array = LEGITIMATE_ARRAYS["big_endian_int16"]
+
+    def body(value):
+        return pickle.dumps(value, protocol=2)[2:-1]
+
+    buffer = bytearray(array.tobytes())
+    path = tmp_path / "ndarray_call.pkl"
+    path.write_bytes(
+        b"\x80\x02cnumpy\nndarray\n" + body(array.shape) + body(array.dtype) + body(buffer) + b"\x87R"
+        + body((1, array.shape, array.dtype, False, buffer)) + b"b."
+    )
+    assert np.array_equal(load_pickle(path), array)

@@ -7,13 +7,16 @@ lies between two codes.
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Sequence
+import tokenize
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..base import SpectrumDataError
-from .reader import RecordReader, check_positive, file_identity, make_batch, window_starts, windows
+from .reader import RecordReader, check_positive, file_identity, make_batch, windows
+from .safe_pickle import _describe_value
 
 # SigMF datatype -> (numpy type of one I or Q component, zero level, full scale).
 COMPLEX_DATATYPES: dict[str, tuple[str, float, float]] = {
@@ -36,12 +39,11 @@ COMPLEX_DATATYPES: dict[str, tuple[str, float, float]] = {
 
 def check_datatype(datatype: str, where: str) -> tuple[np.dtype, float, float]:
     """Component dtype, zero level and full scale of complex ``datatype``, or an error naming ``where``."""
-    try:
-        component, zero, full_scale = COMPLEX_DATATYPES[datatype]
-    except KeyError:
+    if not isinstance(datatype, str) or datatype not in COMPLEX_DATATYPES:
         raise SpectrumDataError(
-            f"{where}: unsupported datatype {datatype!r}; expected a complex one of {sorted(COMPLEX_DATATYPES)}"
-        ) from None
+            f"{where}: unsupported datatype {_describe_value(datatype)}; expected a complex one of {sorted(COMPLEX_DATATYPES)}"
+        )
+    component, zero, full_scale = COMPLEX_DATATYPES[datatype]
     return np.dtype(component), zero, full_scale
 
 
@@ -52,6 +54,27 @@ def components_to_real(components: np.ndarray, datatype: str) -> np.ndarray:
     if zero or full_scale != 1.0:
         real = (real - np.float32(zero)) / np.float32(full_scale)
     return real
+
+
+def check_class_names(class_names: Any, where: str) -> tuple[str, ...]:
+    """``class_names`` as a tuple of distinct strings, or an error naming ``where``."""
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise SpectrumDataError(f"{where}: class_names must be a sequence of strings, got {_describe_value(class_names)}")
+    names = tuple(class_names)
+    if not names or not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        raise SpectrumDataError(
+            f"{where}: class_names must be distinct strings, at least one, got {_describe_value(names)}"
+        )
+    return names
+
+
+def check_finite(iq: np.ndarray, first_record: int, where: str) -> np.ndarray:
+    """``iq`` (``(records, ...)``) unchanged, or an error naming the first record with a NaN or infinite sample."""
+    finite = np.isfinite(iq).reshape(len(iq), -1).all(axis=1)
+    if not finite.all():
+        record = first_record + int(np.flatnonzero(~finite)[0])
+        raise SpectrumDataError(f"{where}: record {record} holds NaN or infinite samples; the file is corrupt")
+    return iq
 
 
 class RawIQReader(RecordReader):
@@ -91,19 +114,30 @@ class RawIQReader(RecordReader):
         self.stride = self.num_samples if stride is None else check_positive("stride", stride)
         self.is_npy = self.path.suffix.lower() == ".npy"
         if self.is_npy and datatype is not None:
-            raise SpectrumDataError(f"{self.path}: datatype must be None for .npy files (the header says it), got {datatype!r}")
+            raise SpectrumDataError(
+                f"{self.path}: datatype must be None for .npy files (the header says it), got {_describe_value(datatype)}"
+            )
         if not self.is_npy and datatype is None:
             raise SpectrumDataError(f"{self.path}: datatype is required for raw binary files, e.g. 'cf32_le', 'ci16_le', 'cu8'")
         self.datatype = datatype
+        if label is not None and not isinstance(label, str):
+            raise SpectrumDataError(f"label must be a class name string or None, got {_describe_value(label)}")
         if class_names is None:
             class_names = (label,) if label is not None else ("unlabelled",)
-        self.class_names = tuple(class_names)
+        self.class_names = check_class_names(class_names, os.fspath(self.path))
         self.label = 0 if label is None else self.label_index(label, "argument label")
         self.modulation = "" if label is None else label
+        if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float, np.integer, np.floating)):
+            raise SpectrumDataError(f"snr_db must be a number in dB, got {_describe_value(snr_db)}")
         self.snr_db = float(snr_db)
+        if not isinstance(source, str):
+            raise SpectrumDataError(f"source must be a string, got {_describe_value(source)}")
         self.source = source
         self.num_streams, self.stream_length = self._streams().shape[:2]
-        self._starts = window_starts(self.stream_length, self.num_samples, self.stride)
+        # Counted, not listed: a huge (even sparse) file must not cost one integer per window.
+        self.windows_per_stream = (
+            (self.stream_length - self.num_samples) // self.stride + 1 if self.stream_length >= self.num_samples else 0
+        )
         if len(self) == 0:
             raise SpectrumDataError(
                 f"{self.path}: streams of {self.stream_length} samples are shorter than one window of {self.num_samples}"
@@ -112,10 +146,7 @@ class RawIQReader(RecordReader):
     def _streams(self) -> np.ndarray:
         """The file as float32-convertible ``(streams, samples, 2)`` memory map (not yet scaled)."""
         if self.is_npy:
-            try:
-                array = np.load(self.path, mmap_mode="r", allow_pickle=False)
-            except ValueError as error:
-                raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: {error}") from error
+            array = self._npy_map()
             if np.iscomplexobj(array) and array.ndim >= 1:
                 # Viewing the complex map as its float parts keeps it a map, not a copy in RAM.
                 component = np.empty(0, dtype=array.dtype).real.dtype
@@ -137,14 +168,48 @@ class RawIQReader(RecordReader):
             raise SpectrumDataError(f"{self.path}: the file is empty")
         return np.memmap(self.path, dtype=component, mode="r").reshape(1, -1, 2)
 
+    def _npy_map(self) -> np.ndarray:
+        """The ``.npy`` file as a read-only memory map, after checking its header against its size."""
+        try:
+            with open(self.path, "rb") as handle:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
+                else:
+                    raise ValueError(f".npy format version {version} (numeric arrays are written as 1.0 or 2.0)")
+                data_offset = handle.tell()
+        except (ValueError, OSError, EOFError, SyntaxError, TypeError, RecursionError, tokenize.TokenError) as error:
+            raise SpectrumDataError(
+                f"{self.path}: not a plain numeric .npy array (an .npz archive, an empty or a corrupt file?): {str(error)[:200]}"
+            ) from None
+        if dtype.kind not in "biufc" or dtype.hasobject:
+            raise SpectrumDataError(f"{self.path}: not a plain numeric .npy array: it holds dtype {dtype}")
+        if any(size < 0 for size in shape):
+            raise SpectrumDataError(f"{self.path}: the header declares a negative shape {_describe_value(shape)}")
+        declared_bytes = math.prod(shape) * dtype.itemsize
+        stored_bytes = self._file_size - data_offset
+        if declared_bytes > stored_bytes:
+            raise SpectrumDataError(
+                f"{self.path}: the header declares {shape} {dtype} ({declared_bytes} bytes) but the file holds "
+                f"{stored_bytes} bytes of data; it is truncated"
+            )
+        if declared_bytes == 0:
+            raise SpectrumDataError(f"{self.path}: the array {shape} {dtype} holds no samples")
+        if fortran_order and len(shape) > 1:
+            # Reshaping a Fortran-ordered map into streams would copy the whole file into memory.
+            raise SpectrumDataError(f"{self.path}: the array is stored in Fortran order; save it in C order (np.ascontiguousarray)")
+        return np.memmap(self.path, dtype=dtype, mode="r", offset=data_offset, shape=shape)
+
     def __len__(self) -> int:
-        return self.num_streams * len(self._starts)
+        return self.num_streams * self.windows_per_stream
 
     def _read_batch(self, start: int, stop: int) -> dict[str, np.ndarray]:
         streams = self._streams()
         records = np.arange(start, stop)
-        stream_of_record = records // len(self._starts)
-        offsets = self._starts[records % len(self._starts)]
+        stream_of_record = records // self.windows_per_stream
+        offsets = records % self.windows_per_stream * self.stride
         gathered = np.empty((len(records), self.num_samples, 2), dtype=np.float32)
         for stream in np.unique(stream_of_record):
             rows = stream_of_record == stream
@@ -152,7 +217,7 @@ class RawIQReader(RecordReader):
         if not self.is_npy:
             gathered = components_to_real(gathered, self.datatype)
         return make_batch(
-            gathered,
+            check_finite(gathered, start, os.fspath(self.path)),
             np.full(len(records), self.label),
             {
                 "snr_db": self.snr_db,
