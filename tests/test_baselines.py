@@ -26,7 +26,9 @@ TINY_CONFIGS = {
     "gru2": dict(hidden_size=16),
     "dae": dict(hidden_size=16, dropout=0.0),
     "cgdnn": dict(num_filters=8, gru_size=16, dense_size=16, dropout=0.0),
-    "transformer": dict(patch_size=4, hidden_size=32, num_attention_heads=4, intermediate_size=32, dropout=0.0),
+    "transformer": dict(
+        patch_size=4, hidden_size=32, num_attention_heads=4, intermediate_size=32, dropout=0.0
+    ),
     "msnet": dict(block_channels=[8, 16], dropout=0.0),
     "amc-net": dict(multi_scale_channels=6, stem_channels=[8, 16], classifier_size=16, dropout=0.0),
     "lstm-detector": dict(hidden_size=16),
@@ -42,7 +44,8 @@ def tiny_model(name: str, num_labels: int | None = None):
 
 
 def labelled_tones(num_windows: int, num_labels: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """I/Q windows of unit-power tones, one frequency per class (class 0 of two: noise only), in weak noise."""
+    """I/Q windows of unit-power tones in weak noise: one frequency per class, or with two
+    classes, noise alone (class 0) and a tone (class 1)."""
     generator = torch.Generator().manual_seed(seed)
     labels = torch.arange(num_windows) % num_labels
     time = torch.arange(NUM_SAMPLES, dtype=torch.float32)
@@ -108,7 +111,8 @@ def test_dae_loss_adds_its_weighted_reconstruction_error_to_the_cross_entropy():
         outputs = model(input_values=windows, labels=labels)
         reconstruction_error = torch.mean((model.reconstruct(model.encode(windows)) - windows) ** 2)
     cross_entropy = torch.nn.functional.cross_entropy(outputs.logits, labels)
-    torch.testing.assert_close(outputs.loss, cross_entropy + model.config.reconstruction_loss_weight * reconstruction_error)
+    expected = cross_entropy + model.config.reconstruction_loss_weight * reconstruction_error
+    torch.testing.assert_close(outputs.loss, expected)
 
 
 def test_default_size_models_take_128_sample_windows():
@@ -155,7 +159,8 @@ def test_save_and_load_round_trip_is_bit_identical(name, tmp_path):
     saved_fields = {key: value for key, value in model.config.to_dict().items() if key != "_name_or_path"}
     assert {key: loaded.config.to_dict()[key] for key in saved_fields} == saved_fields
     with torch.no_grad():
-        assert torch.equal(model.eval()(input_values=windows).logits, loaded.eval()(input_values=windows).logits)
+        original_logits = model.eval()(input_values=windows).logits
+        assert torch.equal(original_logits, loaded.eval()(input_values=windows).logits)
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -199,13 +204,15 @@ def test_unknown_input_representation_is_a_config_error():
 
 
 def test_window_too_short_for_the_pooling_is_a_config_error():
-    with pytest.raises(SpectrumFMConfigError, match="num_samples must be an integer >= 128 for VGGConfig, got 64"):
+    message = "num_samples must be an integer >= 128 for VGGConfig, got 64"
+    with pytest.raises(SpectrumFMConfigError, match=message):
         build_baseline("vgg", num_labels=4, num_samples=64)
 
 
 def test_each_model_declares_the_input_representation_of_its_paper():
     representations = {name: baseline_classes(name)[0]().input_representation for name in TRAINABLE}
-    assert {name for name, value in representations.items() if value == "amplitude_phase"} == {"dae", "lstm-detector"}
+    amplitude_phase = {name for name, value in representations.items() if value == "amplitude_phase"}
+    assert amplitude_phase == {"dae", "lstm-detector"}
 
 
 # ----------------------------------------------------------------------------- registry
@@ -240,5 +247,6 @@ def test_build_baseline_refuses_an_unknown_name():
 
 
 def test_build_baseline_refuses_classes_for_a_detector_with_two():
-    with pytest.raises(SpectrumFMInputError, match="num_labels for 'energy-detector' must be 2 or None, got 3"):
+    message = "num_labels for 'energy-detector' must be 2 or None, got 3"
+    with pytest.raises(SpectrumFMInputError, match=message):
         build_baseline("energy-detector", num_labels=3)

@@ -78,7 +78,9 @@ def build_baseline(name: str, num_labels: int | None = None, **config: Any):
     if name == "energy-detector" and num_labels not in (None, 2):
         raise SpectrumFMInputError(f"num_labels for 'energy-detector' must be 2 or None, got {num_labels!r}")
     if name in ANOMALY_DETECTION_BASELINES and num_labels is not None:
-        raise SpectrumFMInputError(f"num_labels for {name!r} must be None (an anomaly detector has no classes), got {num_labels!r}")
+        raise SpectrumFMInputError(
+            f"num_labels for {name!r} must be None (an anomaly detector has no classes), got {num_labels!r}"
+        )
     if config_class is None:
         return model_class(**config)
     if num_labels is not None:

@@ -32,7 +32,7 @@ class AdversarialAutoencoderConfig(BaselineConfig):
                  adversarial_loss_weight: float = 1.0, **kwargs):
         self.hidden_sizes = list(hidden_sizes) if hidden_sizes is not None else [256, 128]
         self.latent_size = latent_size
-        self.discriminator_sizes = list(discriminator_sizes) if discriminator_sizes is not None else [128, 128]
+        self.discriminator_sizes = [128, 128] if discriminator_sizes is None else list(discriminator_sizes)
         self.prior_std = prior_std
         self.adversarial_loss_weight = adversarial_loss_weight
         super().__init__(**kwargs)
@@ -130,8 +130,11 @@ class AdversarialAutoencoder(BaselinePreTrainedModel):
                 discriminator_loss=F.binary_cross_entropy_with_logits(on_prior, torch.ones_like(on_prior))
                 + F.binary_cross_entropy_with_logits(on_codes, torch.zeros_like(on_codes)),
             )
-            terms["loss"] = (terms["reconstruction_loss"] + self.config.adversarial_loss_weight * terms["adversarial_loss"]
-                             + terms["discriminator_loss"])
+            terms["loss"] = (
+                terms["reconstruction_loss"]
+                + self.config.adversarial_loss_weight * terms["adversarial_loss"]
+                + terms["discriminator_loss"]
+            )
         output = AdversarialAutoencoderOutput(
             anomaly_score=anomaly_score, reconstruction=reconstruction, latent=latent, **terms
         )

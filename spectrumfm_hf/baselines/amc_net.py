@@ -34,7 +34,9 @@ class AMCNetConfig(BaselineConfig):
         self.dropout = dropout
         super().__init__(**kwargs)
         if multi_scale_channels % 3:
-            raise SpectrumFMConfigError(f"multi_scale_channels must be a multiple of 3, got {multi_scale_channels!r}")
+            raise SpectrumFMConfigError(
+                f"multi_scale_channels must be a multiple of 3, got {multi_scale_channels!r}"
+            )
         if self.num_samples % num_attention_heads:
             raise SpectrumFMConfigError(
                 f"num_attention_heads must divide num_samples={self.num_samples}, got {num_attention_heads!r}"
@@ -82,14 +84,16 @@ class AttentionFusion(nn.Module):
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         batch, channels, time = hidden.shape
+        head_size = time // self.num_heads
 
         def heads(projection: nn.Linear) -> torch.Tensor:
-            return projection(hidden).view(batch, channels, self.num_heads, time // self.num_heads).transpose(1, 2)
+            return projection(hidden).view(batch, channels, self.num_heads, head_size).transpose(1, 2)
 
+        dropout = self.dropout if self.training else 0.0
         context = F.scaled_dot_product_attention(
-            heads(self.query), heads(self.key), heads(self.value), dropout_p=self.dropout if self.training else 0.0
+            heads(self.query), heads(self.key), heads(self.value), dropout_p=dropout
         )
-        return context.reshape(batch, self.num_heads * channels, time // self.num_heads)
+        return context.reshape(batch, self.num_heads * channels, head_size)
 
 
 class AMCNetForSequenceClassification(BaselineForSequenceClassification):
@@ -111,11 +115,15 @@ class AMCNetForSequenceClassification(BaselineForSequenceClassification):
         branch_channels = config.multi_scale_channels // 3
         self.multi_scale = nn.ModuleList(_conv_block(1, branch_channels, (2, k)) for k in (3, 5, 7))
         channels = [config.multi_scale_channels, *config.stem_channels]
-        self.stem = nn.Sequential(*(_conv_block(channels[i], channels[i + 1], (1, 3)) for i in range(len(channels) - 1)))
+        self.stem = nn.Sequential(
+            *(_conv_block(c_in, c_out, (1, 3)) for c_in, c_out in zip(channels, channels[1:]))
+        )
         self.fusion = AttentionFusion(config.num_samples, config.num_attention_heads, config.dropout)
         self.classifier = nn.Sequential(
-            nn.Linear(config.num_attention_heads * channels[-1], config.classifier_size), nn.Dropout(config.dropout),
-            nn.PReLU(), nn.Linear(config.classifier_size, config.num_labels),
+            nn.Linear(config.num_attention_heads * channels[-1], config.classifier_size),
+            nn.Dropout(config.dropout),
+            nn.PReLU(),
+            nn.Linear(config.classifier_size, config.num_labels),
         )
         self.post_init()
 

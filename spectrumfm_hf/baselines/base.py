@@ -46,13 +46,15 @@ class BaselineConfig(PretrainedConfig):
         self.num_samples = num_samples
         self.input_representation = input_representation or self.default_input_representation
         super().__init__(**kwargs)
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < self.min_num_samples:
+        minimum = self.min_num_samples
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < minimum:
             raise SpectrumFMConfigError(
-                f"num_samples must be an integer >= {self.min_num_samples} for {type(self).__name__}, got {num_samples!r}"
+                f"num_samples must be an integer >= {minimum} for {type(self).__name__}, got {num_samples!r}"
             )
         if self.input_representation not in INPUT_REPRESENTATIONS:
             raise SpectrumFMConfigError(
-                f"input_representation must be one of {INPUT_REPRESENTATIONS}, got {self.input_representation!r}"
+                f"input_representation must be one of {INPUT_REPRESENTATIONS}, "
+                f"got {self.input_representation!r}"
             )
 
     # The shortest window the architecture's valid convolutions and pooling leave non-empty.
@@ -63,10 +65,13 @@ def check_input_values(input_values, num_samples: int) -> None:
     """Raise a SpectrumFM input error unless ``input_values`` is a finite float tensor (B, num_samples, 2)."""
     if not isinstance(input_values, torch.Tensor):
         raise SpectrumFMInputTypeError(
-            f"input_values must be a torch.Tensor of shape (batch, {num_samples}, 2), got {type(input_values).__name__}"
+            f"input_values must be a torch.Tensor of shape (batch, {num_samples}, 2), "
+            f"got {type(input_values).__name__}"
         )
     if not torch.is_floating_point(input_values):
-        raise SpectrumFMInputTypeError(f"input_values must be a floating-point tensor, got dtype {input_values.dtype}")
+        raise SpectrumFMInputTypeError(
+            f"input_values must be a floating-point tensor, got dtype {input_values.dtype}"
+        )
     if input_values.ndim != 3 or input_values.shape[1:] != (num_samples, 2) or input_values.shape[0] == 0:
         raise SpectrumFMInputError(
             f"input_values must have shape (batch >= 1, {num_samples}, 2), got {tuple(input_values.shape)}"
@@ -78,13 +83,17 @@ def check_input_values(input_values, num_samples: int) -> None:
 def check_labels(labels, batch_size: int, num_labels: int) -> torch.Tensor:
     """Return ``labels`` as int64 after checking they are (batch_size,) class indices in [0, num_labels)."""
     if not isinstance(labels, torch.Tensor):
-        raise SpectrumFMInputTypeError(f"labels must be a torch.Tensor of shape ({batch_size},), got {type(labels).__name__}")
+        raise SpectrumFMInputTypeError(
+            f"labels must be a torch.Tensor of shape ({batch_size},), got {type(labels).__name__}"
+        )
     if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.is_complex():
         raise SpectrumFMInputTypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
     if tuple(labels.shape) != (batch_size,):
         raise SpectrumFMInputError(f"labels must have shape ({batch_size},), got {tuple(labels.shape)}")
     if bool(((labels < 0) | (labels >= num_labels)).any()):
-        raise SpectrumFMInputError(f"labels must lie in [0, {num_labels}), got values {labels.unique().tolist()}")
+        raise SpectrumFMInputError(
+            f"labels must lie in [0, {num_labels}), got values {labels.unique().tolist()}"
+        )
     return labels.long()
 
 
@@ -151,7 +160,9 @@ class BaselineForSequenceClassification(BaselinePreTrainedModel):
         """(B, N, 2) windows -> (B, num_labels) logits."""
         raise NotImplementedError(f"{type(self).__name__} must implement compute_logits")
 
-    def logits_and_auxiliary_loss(self, input_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def logits_and_auxiliary_loss(
+        self, input_values: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Logits and a loss added to the cross-entropy (None when the model has none)."""
         return self.compute_logits(input_values), None
 

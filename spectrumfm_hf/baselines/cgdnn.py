@@ -1,4 +1,5 @@
-"""CGDNet: a shallow CNN, a GRU and a DNN (Njoku, Morocho-Cayamela and Lim, IEEE Netw. Lett. 2021, paper ref. [41])."""
+"""CGDNet: a shallow CNN, a GRU and a DNN (Njoku, Morocho-Cayamela and Lim, IEEE Netw. Lett.
+2021, paper ref. [41])."""
 
 from __future__ import annotations
 
@@ -22,8 +23,15 @@ class CGDNNConfig(BaselineConfig):
 
     model_type = "spectrumfm-baseline-cgdnn"
 
-    def __init__(self, num_filters: int = 50, kernel_length: int = 6, gru_size: int = 50, dense_size: int = 256,
-                 dropout: float = 0.2, **kwargs):
+    def __init__(
+        self,
+        num_filters: int = 50,
+        kernel_length: int = 6,
+        gru_size: int = 50,
+        dense_size: int = 256,
+        dropout: float = 0.2,
+        **kwargs,
+    ):
         self.num_filters = num_filters
         self.kernel_length = kernel_length
         self.gru_size = gru_size

@@ -48,8 +48,13 @@ class CNN2ForSequenceClassification(BaselineForSequenceClassification):
         layers = []
         in_channels, time = 1, config.num_samples
         for filters in config.conv_filters:
-            layers += [nn.ZeroPad2d(same_padding(config.kernel_size)), nn.Conv2d(in_channels, filters, tuple(config.kernel_size)), nn.ReLU(),
-                       nn.MaxPool2d((1, 2)), nn.Dropout(config.dropout)]
+            layers += [
+                nn.ZeroPad2d(same_padding(config.kernel_size)),
+                nn.Conv2d(in_channels, filters, tuple(config.kernel_size)),
+                nn.ReLU(),
+                nn.MaxPool2d((1, 2)),
+                nn.Dropout(config.dropout),
+            ]
             in_channels, time = filters, time // 2
         self.features = nn.Sequential(*layers)
         self.dense = nn.Linear(in_channels * 2 * time, config.dense_size)

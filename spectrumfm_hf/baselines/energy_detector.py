@@ -27,12 +27,17 @@ class EnergyDetector:
     def __init__(self, false_alarm_probability: float = 0.1, noise_power: float = 1.0):
         if isinstance(false_alarm_probability, bool) or not isinstance(false_alarm_probability, (int, float)):
             raise SpectrumFMInputTypeError(
-                f"false_alarm_probability must be a number in (0, 1), got {type(false_alarm_probability).__name__}"
+                "false_alarm_probability must be a number in (0, 1), "
+                f"got {type(false_alarm_probability).__name__}"
             )
         if not 0.0 < false_alarm_probability < 1.0:
-            raise SpectrumFMInputError(f"false_alarm_probability must lie in (0, 1), got {false_alarm_probability!r}")
+            raise SpectrumFMInputError(
+                f"false_alarm_probability must lie in (0, 1), got {false_alarm_probability!r}"
+            )
         if isinstance(noise_power, bool) or not isinstance(noise_power, (int, float)):
-            raise SpectrumFMInputTypeError(f"noise_power must be a positive number, got {type(noise_power).__name__}")
+            raise SpectrumFMInputTypeError(
+                f"noise_power must be a positive number, got {type(noise_power).__name__}"
+            )
         if not (np.isfinite(noise_power) and noise_power > 0.0):
             raise SpectrumFMInputError(f"noise_power must be finite and positive, got {noise_power!r}")
         self.false_alarm_probability = float(false_alarm_probability)
@@ -46,7 +51,8 @@ class EnergyDetector:
         """The mean-power threshold for windows of ``num_samples`` complex samples (linear power)."""
         if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
             raise SpectrumFMInputError(f"num_samples must be a positive integer, got {num_samples!r}")
-        return float(gamma.isf(self.false_alarm_probability, a=num_samples, scale=self.noise_power / num_samples))
+        scale = self.noise_power / num_samples
+        return float(gamma.isf(self.false_alarm_probability, a=num_samples, scale=scale))
 
     def score(self, iq) -> np.ndarray:
         """Mean power per window, float64 ``(...)``, the statistic an ROC curve sweeps.
@@ -74,7 +80,9 @@ def _as_complex(iq) -> np.ndarray:
         iq = iq.detach().cpu().numpy()
     iq = np.asarray(iq)
     if not (np.iscomplexobj(iq) or np.issubdtype(iq.dtype, np.floating)):
-        raise SpectrumFMInputTypeError(f"iq must hold complex or floating-point samples, got dtype {iq.dtype}")
+        raise SpectrumFMInputTypeError(
+            f"iq must hold complex or floating-point samples, got dtype {iq.dtype}"
+        )
     if not np.iscomplexobj(iq):
         if iq.ndim < 2 or iq.shape[-1] != 2:
             raise SpectrumFMInputError(f"real iq must have shape (..., N, 2) with I then Q, got {iq.shape}")

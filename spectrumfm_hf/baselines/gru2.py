@@ -23,8 +23,14 @@ class GRU2Config(BaselineConfig):
 
     model_type = "spectrumfm-baseline-gru2"
 
-    def __init__(self, hidden_size: int = 128, num_layers: int = 2, rnn_type: str = "gru", dropout: float = 0.0,
-                 **kwargs):
+    def __init__(
+        self,
+        hidden_size: int = 128,
+        num_layers: int = 2,
+        rnn_type: str = "gru",
+        dropout: float = 0.0,
+        **kwargs,
+    ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.rnn_type = rnn_type
@@ -44,7 +50,8 @@ class GRU2ForSequenceClassification(BaselineForSequenceClassification):
 
     def __init__(self, config: GRU2Config):
         super().__init__(config)
-        self.rnn = RNN_TYPES[config.rnn_type](2, config.hidden_size, num_layers=config.num_layers, batch_first=True)
+        rnn_class = RNN_TYPES[config.rnn_type]
+        self.rnn = rnn_class(2, config.hidden_size, num_layers=config.num_layers, batch_first=True)
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()

@@ -15,7 +15,8 @@ _TIME_HALVINGS = 7
 
 def _conv(in_channels: int, out_channels: int, kernel: tuple[int, int], stride: int = 1) -> nn.Conv2d:
     """ReLU-activated convolutions of MCNet use "same" padding; stride halves the time axis (ceil)."""
-    return nn.Conv2d(in_channels, out_channels, kernel, stride=(1, stride), padding=(kernel[0] // 2, kernel[1] // 2))
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    return nn.Conv2d(in_channels, out_channels, kernel, stride=(1, stride), padding=padding)
 
 
 def _time_pool(hidden: torch.Tensor, kind: str = "max") -> torch.Tensor:
@@ -55,7 +56,9 @@ class MCNetBlock(nn.Module):
     ``pre_pool`` the block's input is max-pooled first (the first M-block).
     """
 
-    def __init__(self, in_channels: int, squeeze: int, branch: int, skip: int, downsample: bool, pre_pool: bool = False):
+    def __init__(
+        self, in_channels: int, squeeze: int, branch: int, skip: int, downsample: bool, pre_pool: bool = False
+    ):
         super().__init__()
         self.downsample = downsample
         self.pre_pool = pre_pool
@@ -114,20 +117,20 @@ class MCNetForSequenceClassification(BaselineForSequenceClassification):
         for _ in range(_TIME_HALVINGS):
             final_time = -(-final_time // 2)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = nn.Linear((self.blocks[-1].out_channels + block_channels) * final_time, config.num_labels)
+        classifier_inputs = (self.blocks[-1].out_channels + block_channels) * final_time
+        self.classifier = nn.Linear(classifier_inputs, config.num_labels)
         self.post_init()
 
     def compute_logits(self, input_values: torch.Tensor) -> torch.Tensor:
         hidden = _time_pool(torch.relu(self.stem(as_iq_image(input_values))))
-        hidden = torch.cat(
-            [_time_pool(torch.relu(self.pre_spatial(hidden)), "avg"), torch.relu(self.pre_temporal(hidden))], dim=1
-        )
+        spatial = _time_pool(torch.relu(self.pre_spatial(hidden)), "avg")
+        hidden = torch.cat([spatial, torch.relu(self.pre_temporal(hidden))], dim=1)
         hidden = self.blocks[0](hidden) + _time_pool(torch.relu(self.shortcut(hidden)))
         for block in self.blocks[1:5]:
             if block.downsample:
                 # 2x2 max-pool, stride 2 along time only: pad one row so the I/Q axis keeps 2 rows.
-                shortcut = F.max_pool2d(F.pad(hidden, (0, 0, 0, 1), value=float("-inf")), (2, 2), stride=(1, 2),
-                                        ceil_mode=True)
+                padded = F.pad(hidden, (0, 0, 0, 1), value=float("-inf"))
+                shortcut = F.max_pool2d(padded, (2, 2), stride=(1, 2), ceil_mode=True)
             else:
                 shortcut = hidden
             hidden = block(hidden) + shortcut

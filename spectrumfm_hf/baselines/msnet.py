@@ -1,4 +1,5 @@
-"""MSNet: multi-scale feature extraction and fusion (Zhang, Zhou, Wu, Wu and Hu, IEEE TCCN 2022, paper ref. [40])."""
+"""MSNet: multi-scale feature extraction and fusion (Zhang, Zhou, Wu, Wu and Hu, IEEE TCCN 2022,
+paper ref. [40])."""
 
 from __future__ import annotations
 
@@ -34,10 +35,16 @@ class MultiScaleBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_sizes: list[int]):
         super().__init__()
         self.branches = nn.ModuleList(
-            nn.Sequential(nn.Conv1d(in_channels, out_channels, k, padding="same"), nn.BatchNorm1d(out_channels), nn.ReLU())
-            for k in kernel_sizes
+            nn.Sequential(
+                nn.Conv1d(in_channels, out_channels, kernel_size, padding="same"),
+                nn.BatchNorm1d(out_channels),
+                nn.ReLU(),
+            )
+            for kernel_size in kernel_sizes
         )
-        self.fusion = nn.Sequential(nn.Conv1d(len(kernel_sizes) * out_channels, out_channels, 1), nn.BatchNorm1d(out_channels))
+        self.fusion = nn.Sequential(
+            nn.Conv1d(len(kernel_sizes) * out_channels, out_channels, 1), nn.BatchNorm1d(out_channels)
+        )
         self.shortcut = nn.Conv1d(in_channels, out_channels, 1)
         self.pool = nn.MaxPool1d(2, ceil_mode=True)
 
@@ -59,9 +66,10 @@ class MSNetForSequenceClassification(BaselineForSequenceClassification):
 
     def __init__(self, config: MSNetConfig):
         super().__init__(config)
-        channels = [2, *config.block_channels]
+        channels = [2, *config.block_channels]  # I and Q in
         self.blocks = nn.Sequential(
-            *(MultiScaleBlock(channels[i], channels[i + 1], config.kernel_sizes) for i in range(len(channels) - 1))
+            *(MultiScaleBlock(width_in, width_out, config.kernel_sizes)
+              for width_in, width_out in zip(channels, channels[1:]))
         )
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(channels[-1], config.num_labels)

@@ -21,8 +21,14 @@ class ResNetConfig(BaselineConfig):
 
     model_type = "spectrumfm-baseline-resnet"
 
-    def __init__(self, num_filters: int = 256, reduced_filters: int = 80, dense_size: int = 128, dropout: float = 0.6,
-                 **kwargs):
+    def __init__(
+        self,
+        num_filters: int = 256,
+        reduced_filters: int = 80,
+        dense_size: int = 128,
+        dropout: float = 0.6,
+        **kwargs,
+    ):
         self.num_filters = num_filters
         self.reduced_filters = reduced_filters
         self.dense_size = dense_size

@@ -34,7 +34,9 @@ class TransformerConfig(BaselineConfig):
         self.dropout = dropout
         super().__init__(**kwargs)
         if self.num_samples % patch_size:
-            raise SpectrumFMConfigError(f"patch_size must divide num_samples={self.num_samples}, got {patch_size!r}")
+            raise SpectrumFMConfigError(
+                f"patch_size must divide num_samples={self.num_samples}, got {patch_size!r}"
+            )
         if hidden_size % num_attention_heads:
             raise SpectrumFMConfigError(
                 f"num_attention_heads must divide hidden_size={hidden_size}, got {num_attention_heads!r}"
@@ -57,7 +59,11 @@ class TransformerForSequenceClassification(BaselineForSequenceClassification):
         super().__init__(config)
         self.embedding = nn.Linear(2 * config.patch_size, config.hidden_size)
         layer = nn.TransformerEncoderLayer(
-            config.hidden_size, config.num_attention_heads, config.intermediate_size, config.dropout, batch_first=True
+            config.hidden_size,
+            config.num_attention_heads,
+            config.intermediate_size,
+            config.dropout,
+            batch_first=True,
         )
         self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
         self.dropout = nn.Dropout(config.dropout)
@@ -67,6 +73,8 @@ class TransformerForSequenceClassification(BaselineForSequenceClassification):
     def compute_logits(self, input_values: torch.Tensor) -> torch.Tensor:
         tokens = input_values.reshape(input_values.shape[0], -1, 2 * self.config.patch_size)
         # Computed per call (microseconds), so never stored in nor expected from a checkpoint.
-        positions = sinusoidal_position_encoding(tokens.shape[1], self.config.hidden_size, tokens.device, tokens.dtype)
+        positions = sinusoidal_position_encoding(
+            tokens.shape[1], self.config.hidden_size, tokens.device, tokens.dtype
+        )
         hidden = self.dropout(self.embedding(tokens) + positions)
         return self.classifier(self.encoder(hidden).mean(dim=1))

@@ -21,8 +21,15 @@ class VGGConfig(BaselineConfig):
 
     model_type = "spectrumfm-baseline-vgg"
 
-    def __init__(self, num_conv_layers: int = 7, num_filters: int = 64, kernel_size: int = 3, dense_size: int = 128,
-                 dropout: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        num_conv_layers: int = 7,
+        num_filters: int = 64,
+        kernel_size: int = 3,
+        dense_size: int = 128,
+        dropout: float = 0.0,
+        **kwargs,
+    ):
         self.num_conv_layers = num_conv_layers
         self.num_filters = num_filters
         self.kernel_size = kernel_size
@@ -50,8 +57,11 @@ class VGGForSequenceClassification(BaselineForSequenceClassification):
         layers = []
         in_channels, time = 2, config.num_samples
         for _ in range(config.num_conv_layers):
-            layers += [nn.Conv1d(in_channels, config.num_filters, config.kernel_size, padding="same"), nn.ReLU(),
-                       nn.MaxPool1d(2)]
+            layers += [
+                nn.Conv1d(in_channels, config.num_filters, config.kernel_size, padding="same"),
+                nn.ReLU(),
+                nn.MaxPool1d(2),
+            ]
             in_channels, time = config.num_filters, time // 2
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(
