@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from spectrumfm_hf import SpectrumFMConfigError, SpectrumFMInputError, SpectrumFMInputTypeError
@@ -13,6 +14,7 @@ from spectrumfm_hf.baselines import (
     SENSING_BASELINES,
     baseline_classes,
     build_baseline,
+    register_auto_classes,
 )
 
 NUM_SAMPLES = 32
@@ -163,6 +165,19 @@ def test_save_and_load_round_trip_is_bit_identical(name, tmp_path):
         assert torch.equal(original_logits, loaded.eval()(input_values=windows).logits)
 
 
+@pytest.mark.parametrize(
+    "name, auto_class", [("mcnet", AutoModelForSequenceClassification), ("aae", AutoModel)]
+)
+def test_registered_auto_classes_load_a_saved_baseline_by_its_folder(name, auto_class, tmp_path):
+    register_auto_classes()
+    model = build_baseline(name, num_samples=NUM_SAMPLES, **TINY_CONFIGS.get(name, {}))
+    model.save_pretrained(tmp_path)
+    assert type(AutoConfig.from_pretrained(tmp_path)) is type(model.config)
+    loaded = auto_class.from_pretrained(tmp_path)
+    assert type(loaded) is type(model)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), loaded.state_dict().values()))
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -201,6 +216,23 @@ def test_bad_labels_raise_an_error_naming_the_argument(labels, error, words):
 def test_unknown_input_representation_is_a_config_error():
     with pytest.raises(SpectrumFMConfigError, match="input_representation.*'polar'"):
         build_baseline("vgg", num_labels=4, input_representation="polar")
+
+
+@pytest.mark.parametrize(
+    "name, argument, value, expected",
+    [
+        ("vgg", "num_conv_layers", 0, "a positive integer"),
+        ("gru2", "hidden_size", "8", "a positive integer"),
+        ("cnn2", "conv_filters", [], "a non-empty list of positive integers"),
+        ("dae", "dropout", 1.0, "a number in [0, 1)"),
+        ("aae", "adversarial_loss_weight", -1.0, "a finite number >= 0"),
+        ("lstm-detector", "hidden_size", 0, "a positive integer"),
+    ],
+)
+def test_bad_architecture_value_is_a_config_error_naming_it(name, argument, value, expected):
+    with pytest.raises(SpectrumFMConfigError) as raised:
+        build_baseline(name, **{argument: value})
+    assert str(raised.value) == f"{argument} must be {expected}, got {value!r}"
 
 
 def test_window_too_short_for_the_pooling_is_a_config_error():

@@ -13,6 +13,8 @@ so ``Trainer``, the metrics and the plots serve them all. Modules are imported o
 
     from spectrumfm_hf.baselines import build_baseline
     model = build_baseline("mcnet", num_labels=11)
+
+:func:`register_auto_classes` makes saved baselines loadable through the Auto classes.
 """
 
 from __future__ import annotations
@@ -86,6 +88,21 @@ def build_baseline(name: str, num_labels: int | None = None, **config: Any):
     if num_labels is not None:
         config["num_labels"] = num_labels
     return model_class(config_class(**config))
+
+
+def register_auto_classes() -> None:
+    """Register every trainable baseline with transformers' Auto classes, so that a saved one
+    loads by its folder alone: ``AutoModelForSequenceClassification.from_pretrained(folder)``
+    for the classifiers and detectors, ``AutoModel`` for the anomaly detector."""
+    from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification
+
+    for name in BASELINES:
+        config_class, model_class = baseline_classes(name)
+        if config_class is None:
+            continue
+        AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
+        auto_class = AutoModel if name in ANOMALY_DETECTION_BASELINES else AutoModelForSequenceClassification
+        auto_class.register(config_class, model_class, exist_ok=True)
 
 
 def __getattr__(name: str) -> Any:

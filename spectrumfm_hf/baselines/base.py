@@ -11,6 +11,9 @@ reads the field to prepare the matching inputs.
 
 from __future__ import annotations
 
+import inspect
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -46,6 +49,7 @@ class BaselineConfig(PretrainedConfig):
         self.num_samples = num_samples
         self.input_representation = input_representation or self.default_input_representation
         super().__init__(**kwargs)
+        self._check_architecture_values()
         minimum = self.min_num_samples
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < minimum:
             raise SpectrumFMConfigError(
@@ -59,6 +63,39 @@ class BaselineConfig(PretrainedConfig):
 
     # The shortest window the architecture's valid convolutions and pooling leave non-empty.
     min_num_samples = 1
+
+    def _check_architecture_values(self) -> None:
+        """Check every argument the subclasses' ``__init__`` declare, by kind: sizes (integer
+        defaults, lists) positive integers, dropouts in [0, 1), weights (float defaults) finite >= 0."""
+        for config_class in type(self).__mro__:
+            if not (isinstance(config_class, type) and issubclass(config_class, BaselineConfig)):
+                continue
+            for name, parameter in inspect.signature(config_class.__init__).parameters.items():
+                if name in ("self", "kwargs", "num_samples", "input_representation"):
+                    continue
+                value, default = getattr(self, name), parameter.default
+                if "dropout" in name:
+                    if not _is_number(value) or not 0.0 <= value < 1.0:
+                        raise SpectrumFMConfigError(f"{name} must be a number in [0, 1), got {value!r}")
+                elif isinstance(default, float):
+                    if not _is_number(value) or not (math.isfinite(value) and value >= 0.0):
+                        raise SpectrumFMConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+                elif isinstance(default, int) and not isinstance(default, bool):
+                    if not _is_positive_integer(value):
+                        raise SpectrumFMConfigError(f"{name} must be a positive integer, got {value!r}")
+                elif isinstance(value, list):
+                    if not value or not all(_is_positive_integer(item) for item in value):
+                        raise SpectrumFMConfigError(
+                            f"{name} must be a non-empty list of positive integers, got {value!r}"
+                        )
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_positive_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def check_input_values(input_values, num_samples: int) -> None:
