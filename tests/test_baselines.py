@@ -28,6 +28,7 @@ TINY_CONFIGS = {
     "gru2": dict(hidden_size=16),
     "dae": dict(hidden_size=16, dropout=0.0),
     "cgdnn": dict(num_filters=8, gru_size=16, dense_size=16, dropout=0.0),
+    "pet-cgdnn": dict(spatial_filters=8, temporal_filters=8, gru_size=16),
     "transformer": dict(
         patch_size=4, hidden_size=32, num_attention_heads=4, intermediate_size=32, dropout=0.0
     ),
@@ -252,7 +253,8 @@ def test_each_model_declares_the_input_representation_of_its_paper():
 
 def test_registry_lists_the_papers_baselines_in_table_order():
     assert CLASSIFICATION_BASELINES == (
-        "resnet", "mcnet", "vgg", "cnn2", "gru2", "dae", "cgdnn", "transformer", "msnet", "amc-net"
+        "resnet", "mcnet", "vgg", "cnn2", "gru2", "dae", "cgdnn", "pet-cgdnn", "transformer", "msnet",
+        "amc-net",
     )
     assert set(BASELINES) == {*CLASSIFICATION_BASELINES, *SENSING_BASELINES, "aae"}
 

@@ -1,8 +1,8 @@
 """The models SpectrumFM is compared against (paper section IV), by name.
 
 * Modulation and wireless-technology classification, in the order of the paper's Table II:
-  ``"resnet"``, ``"mcnet"``, ``"vgg"``, ``"cnn2"``, ``"gru2"``, ``"dae"``, ``"cgdnn"``,
-  ``"transformer"``, ``"msnet"``, ``"amc-net"``.
+  ``"resnet"``, ``"mcnet"``, ``"vgg"``, ``"cnn2"``, ``"gru2"``, ``"dae"``, ``"cgdnn"`` (and its
+  variant ``"pet-cgdnn"``), ``"transformer"``, ``"msnet"``, ``"amc-net"``.
 * Spectrum sensing: ``"energy-detector"`` (not trainable), ``"lstm-detector"``, ``"resnet-detector"``.
 * Anomaly detection: ``"aae"``.
 
@@ -33,6 +33,7 @@ BASELINES: dict[str, tuple[str, str | None, str]] = {
     "gru2": (".gru2", "GRU2Config", "GRU2ForSequenceClassification"),
     "dae": (".dae", "DAEConfig", "DAEForSequenceClassification"),
     "cgdnn": (".cgdnn", "CGDNNConfig", "CGDNNForSequenceClassification"),
+    "pet-cgdnn": (".pet_cgdnn", "PETCGDNNConfig", "PETCGDNNForSequenceClassification"),
     "transformer": (".transformer", "TransformerConfig", "TransformerForSequenceClassification"),
     "msnet": (".msnet", "MSNetConfig", "MSNetForSequenceClassification"),
     "amc-net": (".amc_net", "AMCNetConfig", "AMCNetForSequenceClassification"),
@@ -43,8 +44,8 @@ BASELINES: dict[str, tuple[str, str | None, str]] = {
 }
 """Every baseline by name: where it lives and its classes."""
 
-CLASSIFICATION_BASELINES = tuple(list(BASELINES)[:10])
-"""The modulation / technology classifiers, in the paper's order."""
+CLASSIFICATION_BASELINES = tuple(list(BASELINES)[:11])
+"""The modulation / technology classifiers, in the paper's order (PET-CGDNN beside CGDNN)."""
 
 SENSING_BASELINES = ("energy-detector", "lstm-detector", "resnet-detector")
 """The spectrum-sensing detectors."""
