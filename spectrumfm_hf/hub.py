@@ -1,4 +1,4 @@
-"""Publishing to the Hugging Face Hub, model and adapter cards from measured metrics, and loading with clear errors.
+"""Publishing to the Hugging Face Hub, cards from measured metrics, and loading with clear errors.
 
 Everything goes through the libraries: folders through ``huggingface_hub.HfApi.upload_folder``,
 data sets through ``datasets``' own ``push_to_hub`` (Parquet shards) and cards through
@@ -108,7 +108,9 @@ class HubAccessError(HubError, OSError):
 # -- run metrics ------------------------------------------------------------------------------
 
 
-def _field(record: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...], optional: bool = False) -> Any:
+def _field(
+    record: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...], optional: bool = False
+) -> Any:
     path = f"{where}.{key}" if where else key
     if key not in record or record[key] is None:
         if optional:
@@ -131,7 +133,7 @@ def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class MetricValue:
-    """One measured figure: ``type`` an ``evaluate`` metric id, ``name`` its label, ``config`` its condition."""
+    """One measured figure: ``type`` an ``evaluate`` metric id, ``name`` a label, ``config`` a condition."""
 
     type: str
     name: str
@@ -141,7 +143,7 @@ class MetricValue:
 
 @dataclass(frozen=True)
 class TrainingRecord:
-    """How an artefact was trained: the exact command, its data, steps, wall time (s), hardware, precision, losses."""
+    """How an artefact was trained: command, data, steps, wall time (s), hardware, precision, final losses."""
 
     command: str
     data: str
@@ -168,7 +170,7 @@ class RunMetrics:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> RunMetrics:
-        """Check ``record`` against schema version 1 and return it; :class:`RunMetricsError` names the bad field."""
+        """``record`` checked against schema version 1; :class:`RunMetricsError` names a bad field."""
         if not isinstance(record, Mapping):
             raise RunMetricsError(f"run metrics must be a JSON object, got {type(record).__name__}")
         version = _field(record, "schema_version", "", int)
@@ -269,9 +271,12 @@ def _card(
     tags: Sequence[str],
     **metadata: Any,
 ) -> ModelCard:
-    """A card from ``hub_cards/<template_name>``: ``metadata`` (library, base model, pipeline tag) and the run."""
+    """A card from ``hub_cards/<template_name>``, the run and ``metadata`` (library, base model...)."""
     card_data = ModelCardData(
-        model_name=model_name, eval_results=run.eval_results(), license=LICENSE, tags=list(dict.fromkeys(tags)),
+        model_name=model_name,
+        eval_results=run.eval_results(),
+        license=LICENSE,
+        tags=list(dict.fromkeys(tags)),
         **metadata,
     )
     return ModelCard.from_template(
@@ -366,8 +371,14 @@ def _has_any(folder: Path, patterns: Sequence[str]) -> bool:
 
 # What a folder of each kind must hold: (description, any-of patterns) per requirement.
 _LAYOUT = {
-    "model": (("a config.json", ("config.json",)), ("model weights", ("model.safetensors", "model-*.safetensors", "*.bin"))),
-    "adapter": (("an adapter_config.json", ("adapter_config.json",)), ("adapter weights", ("adapter_model.*",))),
+    "model": (
+        ("a config.json", ("config.json",)),
+        ("model weights", ("model.safetensors", "model-*.safetensors", "*.bin")),
+    ),
+    "adapter": (
+        ("an adapter_config.json", ("adapter_config.json",)),
+        ("adapter weights", ("adapter_model.*",)),
+    ),
     "dataset": (
         ("a save_to_disk data set", ("dataset_dict.json", "dataset_info.json")),
     ),
@@ -484,7 +495,11 @@ def push_model(
         feature_extractor.save_pretrained(folder)
         card.save(Path(folder) / "README.md")
         return push_folder(
-            "model", folder, repo_id, private=private, commit_message=commit_message or "Upload SpectrumFM model",
+            "model",
+            folder,
+            repo_id,
+            private=private,
+            commit_message=commit_message or "Upload SpectrumFM model",
             token=token,
         )
 
@@ -617,14 +632,15 @@ def _access_reason(error: BaseException) -> str:
     if any(issubclass(kind, HFValidationError) for kind in kinds):
         return "no such local folder, and it is not a Hub id of the form namespace/name"
     # Some loaders (feature extractors) re-raise without the Hub error attached; offline mode explains them.
-    if constants.HF_HUB_OFFLINE or any(issubclass(kind, (LocalEntryNotFoundError, OfflineModeIsEnabled)) for kind in kinds):
+    unreachable = (LocalEntryNotFoundError, OfflineModeIsEnabled)
+    if constants.HF_HUB_OFFLINE or any(issubclass(kind, unreachable) for kind in kinds):
         return "it is not in the local Hugging Face cache and the Hub cannot be reached (offline)"
     first_line = str(chain[0]).strip().splitlines()
     return first_line[0][:300] if first_line else type(chain[0]).__name__
 
 
 def load_pretrained(load: Callable[..., T], name_or_path: str | os.PathLike[str], **kwargs: Any) -> T:
-    """``load(name_or_path, **kwargs)`` with a shipped name resolved and one clear error for an unreachable Hub id.
+    """``load(name_or_path, **kwargs)``, a shipped name resolved, one clear error for an unreachable Hub id.
 
     ``load`` is any ``from_pretrained`` (``AutoModel.from_pretrained``,
     ``AutoFeatureExtractor.from_pretrained``, ``PeftConfig.from_pretrained``...). A local folder is
@@ -639,7 +655,9 @@ def load_pretrained(load: Callable[..., T], name_or_path: str | os.PathLike[str]
         kwargs: passed to ``load``.
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
-        raise TypeError(f"name_or_path must be a folder path or a Hub id string, got {type(name_or_path).__name__}")
+        raise TypeError(
+            f"name_or_path must be a folder path or a Hub id string, got {type(name_or_path).__name__}"
+        )
     location = resolve_pretrained(name_or_path)
     if os.path.isdir(location):
         return load(location, **kwargs)
@@ -647,7 +665,8 @@ def load_pretrained(load: Callable[..., T], name_or_path: str | os.PathLike[str]
         return load(location, **kwargs)
     except (OSError, ValueError) as error:
         # transformers wraps Hub failures in OSError; PEFT raises ValueError with the Hub error as cause.
-        if not isinstance(error, OSError) and not any(isinstance(link, _HUB_ERRORS) for link in _error_chain(error)):
+        from_hub = any(isinstance(link, _HUB_ERRORS) for link in _error_chain(error))
+        if not isinstance(error, OSError) and not from_hub:
             raise
         shipped = ", ".join(available_pretrained()) or "none installed"
         raise HubAccessError(

@@ -1,4 +1,4 @@
-"""What a user downloads is what a folder in Hub layout holds: models, adapters and data sets load back from one."""
+"""What a user downloads is what a folder in Hub layout holds: models, adapters and data sets load back."""
 
 import os
 import subprocess
@@ -77,7 +77,8 @@ def test_adapter_folder_loads_on_its_base_with_peft(tmp_path):
         expected = adapter(**inputs).logits
         torch.testing.assert_close(loaded(**inputs).logits, expected)
     assert sorted(os.listdir(tmp_path / "adapter")) == [
-        "README.md", "adapter_config.json", "adapter_model.safetensors", "config.json", "configuration_spectrumfm.py"
+        "README.md", "adapter_config.json", "adapter_model.safetensors", "config.json",
+        "configuration_spectrumfm.py",
     ]
 
 
@@ -119,7 +120,9 @@ REMOTE_CHILD = textwrap.dedent(
     from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForSequenceClassification
     base_folder, adapter_folder = sys.argv[1], sys.argv[2]
     task_config = AutoConfig.from_pretrained(adapter_folder, trust_remote_code=True)
-    base = AutoModelForSequenceClassification.from_pretrained(base_folder, config=task_config, trust_remote_code=True)
+    base = AutoModelForSequenceClassification.from_pretrained(
+        base_folder, config=task_config, trust_remote_code=True
+    )
     model = PeftModel.from_pretrained(base, adapter_folder).eval()
     extractor = AutoFeatureExtractor.from_pretrained(base_folder, trust_remote_code=True)
     features = extractor(np.load(base_folder + "/capture.npy"), return_tensors="pt")
@@ -131,6 +134,7 @@ REMOTE_CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch, transformers and peft
 def test_adapter_on_base_loads_with_remote_code_without_the_package(tmp_path):
     save_model_folder(tmp_path / "base")
     adapter = trained_adapter(tmp_path / "base")
@@ -147,4 +151,5 @@ def test_adapter_on_base_loads_with_remote_code_without_the_package(tmp_path):
     assert result.stdout.strip().splitlines()[-1].startswith("transformers_modules")
     with torch.no_grad():
         expected = adapter(**model_inputs(SpectrumFMFeatureExtractor(window_length=32))).logits.numpy()
-    np.testing.assert_allclose(np.load(tmp_path / "adapter" / "remote_logits.npy"), expected, rtol=1e-5, atol=1e-6)
+    remote_logits = np.load(tmp_path / "adapter" / "remote_logits.npy")
+    np.testing.assert_allclose(remote_logits, expected, rtol=1e-5, atol=1e-6)

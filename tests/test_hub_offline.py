@@ -26,7 +26,8 @@ def test_uncached_hub_id_offline_is_one_line_saying_what_to_do(offline, load):
         load_pretrained(load, "someone/spectrumfm-not-downloaded")
     message = str(error.value)
     assert "\n" not in message
-    assert "'someone/spectrumfm-not-downloaded'" in message and "not in the local Hugging Face cache" in message
+    assert "'someone/spectrumfm-not-downloaded'" in message
+    assert "not in the local Hugging Face cache" in message
     assert "Pass a local folder" in message and "hf auth login" in message
     assert error.value.__suppress_context__
 

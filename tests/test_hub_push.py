@@ -1,4 +1,4 @@
-"""Publishing goes through huggingface_hub, PEFT and datasets; the upload calls are intercepted, all before them is real."""
+"""Publishing via huggingface_hub, PEFT and datasets: upload calls are intercepted, all before is real."""
 
 import io
 import json
@@ -103,7 +103,7 @@ def hub(monkeypatch):
         return SimpleNamespace(id=repo_id, sha="0" * 40)
 
     class RepositoryFiles(AbstractFileSystem):
-        """What datasets' push_to_hub reads back from the repository (its card), served from the fake commits."""
+        """What datasets' push_to_hub reads back from the repository (its card), from the fake commits."""
 
         cachable = False
 
@@ -134,8 +134,10 @@ def test_push_model_commits_weights_config_extractor_code_and_card_at_once(hub, 
     card = model_card(run(), model_name="org/spectrumfm-small", description="d")
     push_model(model, extractor, "org/spectrumfm-small", card=card, commit_message="First weights")
     [commit] = hub.commits
-    assert (commit.repo_id, commit.repo_type, commit.message) == ("org/spectrumfm-small", "model", "First weights")
-    assert {"config.json", "model.safetensors", "preprocessor_config.json", "README.md", "modeling_spectrumfm.py",
+    assert (commit.repo_id, commit.repo_type) == ("org/spectrumfm-small", "model")
+    assert commit.message == "First weights"
+    assert {"config.json", "model.safetensors", "preprocessor_config.json", "README.md",
+            "modeling_spectrumfm.py",
             "configuration_spectrumfm.py", "feature_extraction_spectrumfm.py"} <= set(commit.files)
 
 
@@ -173,8 +175,8 @@ def test_push_adapter_leaves_the_adapter_base_path_as_it_was(hub, tmp_path):
     save_model_folder(tmp_path / "base")
     adapter = trained_adapter(tmp_path / "base")
     before = adapter.peft_config["default"].base_model_name_or_path
-    push_adapter(adapter, "org/amc", card=adapter_card(run(), model_name="a", base_model="org/b", description="d"),
-                 base_model="org/b")
+    card = adapter_card(run(), model_name="a", base_model="org/b", description="d")
+    push_adapter(adapter, "org/amc", card=card, base_model="org/b")
     assert adapter.peft_config["default"].base_model_name_or_path == before
 
 
@@ -182,7 +184,8 @@ def test_push_folder_with_card_leaves_the_folder_untouched_and_keeps_run_metrics
     save_model_folder(tmp_path / "model")
     (tmp_path / "model" / "README.md").write_text("local notes\n")
     (tmp_path / "model" / "run_metrics.json").write_text(json.dumps(RUN))
-    push_folder("model", tmp_path / "model", "org/m", card=model_card(run(), model_name="org/m", description="d"))
+    card = model_card(run(), model_name="org/m", description="d")
+    push_folder("model", tmp_path / "model", "org/m", card=card)
     [commit] = hub.commits
     assert "run_metrics.json" not in commit.files
     assert b"model-index" in commit.files["README.md"]
@@ -198,7 +201,8 @@ def test_push_folder_refuses_a_folder_of_another_kind(hub, tmp_path):
 
 @pytest.fixture
 def saved_data_set(tmp_path):
-    splits = stratified_split(to_dataset(make_generator("amc-rml2016.10a", 32), 40, seed=5), 0.25, 0.0, seed=5)
+    generated = to_dataset(make_generator("amc-rml2016.10a", 32), 40, seed=5)
+    splits = stratified_split(generated, 0.25, 0.0, seed=5)
     card = dataset_card(splits, pretty_name="Tiny AMC", summary="Forty examples.", how_made="generated",
                         license="apache-2.0", seed=5)
     return splits, save_dataset(splits, tmp_path / "data", card)
@@ -229,7 +233,9 @@ def test_pushed_dataset_loads_back_with_load_dataset(hub, saved_data_set, tmp_pa
     downloaded = hub.write("org/tiny-amc", tmp_path / "downloaded")
     loaded = load_dataset(os.fspath(downloaded), cache_dir=os.fspath(tmp_path / "cache"))
     assert loaded["test"].features == splits["test"].features
-    np.testing.assert_array_equal(loaded["test"].with_format("numpy")["iq"], splits["test"].with_format("numpy")["iq"])
+    np.testing.assert_array_equal(
+        loaded["test"].with_format("numpy")["iq"], splits["test"].with_format("numpy")["iq"]
+    )
 
 
 def test_push_command_uploads_a_model_folder_with_its_message(hub, tmp_path, capsys):

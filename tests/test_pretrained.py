@@ -43,7 +43,8 @@ def test_shipped_model_loads_with_auto_model(shipped):
 
 
 def test_unknown_name_lists_the_available_ones(shipped):
-    with pytest.raises(PretrainedNotFoundError, match="'spectrumfm-huge'; available: 'spectrumfm-tiny', 'spectrumfm-tiny-amc'"):
+    listed = "'spectrumfm-huge'; available: 'spectrumfm-tiny', 'spectrumfm-tiny-amc'"
+    with pytest.raises(PretrainedNotFoundError, match=listed):
         pretrained_path("spectrumfm-huge")
 
 
@@ -66,5 +67,7 @@ def test_pretrained_path_is_a_public_name_of_the_package():
 def test_finding_shipped_artefacts_does_not_import_torch():
     code = "import sys, spectrumfm_hf; spectrumfm_hf.available_pretrained(); print('torch' in sys.modules)"
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60
+    )
     assert result.stdout.strip() == "False", result.stderr[-2000:]

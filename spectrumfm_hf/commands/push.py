@@ -15,7 +15,7 @@ def repo_id(text: str) -> str:
     """An argument that must look like a Hub repository id, ``namespace/name`` or ``name``."""
     parts = text.split("/")
     if not text or len(parts) > 2 or any(not part or part in (".", "..") for part in parts):
-        raise argparse.ArgumentTypeError(f"expected a Hub repository id such as 'namespace/name', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a Hub repository id like 'namespace/name', got {text!r}")
     return text
 
 
@@ -37,11 +37,12 @@ def push_command_parser(subparsers: argparse._SubParsersAction | None = None) ->
     parser.add_argument("--commit-message", help="the commit message (default: 'Upload SpectrumFM <kind>')")
     parser.add_argument(
         "--metrics",
-        help="a run_metrics.json: publish a card built from it (models and adapters) instead of the folder's README.md",
+        help="a run_metrics.json: publish a card built from it instead of the folder's README.md "
+        "(models and adapters)",
     )
     parser.add_argument("--model-name", help="the name in a card built from --metrics (default: --repo-id)")
     parser.add_argument(
-        "--description", help="the opening paragraph of a card built from --metrics (default: one naming the task)"
+        "--description", help="the opening paragraph of a card built from --metrics (default: names the task)"
     )
     parser.add_argument(
         "--base-model",
@@ -76,10 +77,12 @@ def _card(args: argparse.Namespace, folder: str):
         return model_card(run, model_name=name, description=description)
     base_model = args.base_model
     if base_model is None:
-        base_model = json.loads((folder_path / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        adapter_config = json.loads((folder_path / "adapter_config.json").read_text())
+        base_model = adapter_config.get("base_model_name_or_path")
         if not base_model or os.path.isabs(base_model) or os.path.exists(base_model):
             raise UsageError(
-                f"adapter_config.json names the base model {base_model!r}, not a Hub id; give --base-model namespace/name"
+                f"adapter_config.json names the base model {base_model!r}, not a Hub id; "
+                "give --base-model namespace/name"
             )
     return adapter_card(run, model_name=name, base_model=base_model, description=description)
 
