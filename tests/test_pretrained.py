@@ -71,3 +71,16 @@ def test_finding_shipped_artefacts_does_not_import_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60
     )
     assert result.stdout.strip() == "False", result.stderr[-2000:]
+
+
+def test_package_data_ships_every_file_of_a_saved_model_folder(tmp_path):
+    import fnmatch
+    import tomllib
+
+    settings = tomllib.loads((REPOSITORY_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "spectrumfm_hf.pretrained" in settings["packages"]
+    patterns = settings["package-data"]["spectrumfm_hf.pretrained"]
+    save_model_folder(tmp_path / "spectrumfm-small")
+    (tmp_path / "spectrumfm-small" / "README.md").write_text("card\n")
+    shipped = [f"spectrumfm-small/{path.name}" for path in (tmp_path / "spectrumfm-small").iterdir()]
+    assert [path for path in shipped if not any(fnmatch.fnmatch(path, pattern) for pattern in patterns)] == []
