@@ -41,6 +41,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
 )
 
+from . import pretrained
 from .cards import card_template
+from .io_utils import atomic_output_dir
 from .pretrained import available_pretrained, pretrained_path
 
 RUN_METRICS_FILENAME = "run_metrics.json"
@@ -598,6 +601,80 @@ def push_dataset(
     return dataset.push_to_hub(
         repo_id, private=private, token=token, commit_message=commit_message or "Upload SpectrumFM dataset"
     )
+
+
+# -- shipped artefacts ------------------------------------------------------------------------
+
+MAX_SHIPPED_WEIGHT_BYTES = 8 * 1024 * 1024
+"""Largest weights file an artefact may ship inside the package (the wheel carries every one)."""
+
+# The Hub-layout files an installed artefact keeps; optimiser states, checkpoints and logs stay behind.
+_SHIPPED_FILES = {
+    "model": ("config.json", "model.safetensors", "preprocessor_config.json", "*.py", RUN_METRICS_FILENAME),
+    "adapter": (
+        "adapter_config.json", "adapter_model.safetensors", "config.json", "*.py", RUN_METRICS_FILENAME
+    ),
+}
+
+_ARTEFACT_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
+def ship_artefact(
+    kind: str,
+    source: str | os.PathLike[str],
+    name: str,
+    *,
+    description: str,
+    repo_id: str,
+    base_name: str | None = None,
+    base_repo_id: str | None = None,
+    max_weight_bytes: int = MAX_SHIPPED_WEIGHT_BYTES,
+) -> Path:
+    """Install a trained model or adapter with its card into the package, as ``pretrained/<name>/``.
+
+    The card is built from ``<source>/run_metrics.json`` (written by the evaluation of the run), so
+    the shipped figures are the measured ones. An adapter's ``base_model_name_or_path`` becomes the
+    shipped base's name, which :func:`resolve_pretrained` and :func:`load_pretrained` turn into its
+    installed folder. The folder is replaced all at once.
+
+    Args:
+        kind: ``"model"`` or ``"adapter"``.
+        source: the trained artefact's folder (``save_pretrained`` layout with ``run_metrics.json``).
+        name: the shipped name, lower case, e.g. ``"spectrumfm-small"`` or ``"spectrumfm-small-amc-rml2016"``.
+        description: the card's opening paragraph.
+        repo_id: the Hub repository the artefact is published to (the card's model name).
+        base_name: for an adapter, the shipped name of its base model.
+        base_repo_id: for an adapter, the Hub repository of its base model (the card's ``base_model``).
+        max_weight_bytes: the largest weights file accepted, in bytes.
+    """
+    if kind not in _SHIPPED_FILES:
+        raise HubError(f"kind must be one of {tuple(_SHIPPED_FILES)}, got {kind!r}")
+    if not isinstance(name, str) or not _ARTEFACT_NAME.fullmatch(name):
+        raise HubError(f"name must be lower-case letters, digits, '.' and '-', got {name!r}")
+    if kind == "adapter" and not (base_name and base_repo_id):
+        raise HubError(f"an adapter needs base_name and base_repo_id, got {base_name!r} and {base_repo_id!r}")
+    source = check_hub_folder(kind, source)
+    run = read_run_metrics(source / RUN_METRICS_FILENAME)
+    files = sorted({path for pattern in _SHIPPED_FILES[kind] for path in source.glob(pattern)})
+    for weights in (path for path in files if path.suffix == ".safetensors"):
+        if weights.stat().st_size > max_weight_bytes:
+            raise HubError(
+                f"{os.fspath(weights)!r} holds {weights.stat().st_size} bytes; shipped weights may hold "
+                f"at most {max_weight_bytes} bytes: publish it to the Hub instead"
+            )
+    if kind == "model":
+        card = model_card(run, model_name=repo_id, description=description)
+    else:
+        card = adapter_card(run, model_name=repo_id, base_model=base_repo_id, description=description)
+    with atomic_output_dir(pretrained.PRETRAINED_ROOT / name, overwrite=True) as staging:
+        for path in files:
+            shutil.copy2(path, staging / path.name)
+        if kind == "adapter":
+            adapter_config = json.loads((staging / "adapter_config.json").read_text(encoding="utf-8"))
+            adapter_config["base_model_name_or_path"] = base_name
+            (staging / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n")
+        card.save(staging / "README.md")
+    return pretrained_path(name)
 
 
 # -- loading ----------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ folder loads offline from the installed package and publishes unchanged to the H
 * a task adapter (``adapter_config.json``, ``adapter_model.safetensors`` holding the LoRA
   weights and the task head, ``config.json`` with the label names, ``README.md``), named
   ``<base>-<task>``, for example ``"spectrumfm-small-amc-rml2016"``, loaded on its base with
-  ``peft.PeftModel.from_pretrained(base_model, pretrained_path(name))``.
+  ``peft.PeftModel.from_pretrained(base_model, pretrained_path(name))``. Its
+  ``base_model_name_or_path`` is the shipped base's name, which
+  ``spectrumfm_hf.hub.resolve_pretrained`` turns into the base's installed folder.
+
+``spectrumfm_hf.hub.ship_artefact`` installs a trained folder here with its card.
 
 A folder counts as an artefact once it holds a ``config.json`` or an ``adapter_config.json``,
 so a half-copied folder is never offered. Nothing here imports torch.
