@@ -57,6 +57,7 @@ from huggingface_hub.errors import (
     OfflineModeIsEnabled,
     RepositoryNotFoundError,
 )
+from huggingface_hub.utils import validate_repo_id
 
 from . import pretrained
 from .cards import card_template
@@ -335,8 +336,12 @@ def adapter_card(
         tags: Hub tags besides :data:`ADAPTER_TAGS`.
         template_path: another Jinja template.
     """
-    if not isinstance(base_model, str) or not base_model.strip():
-        raise HubError(f"base_model must name the base model's Hub repository, got {base_model!r}")
+    try:
+        validate_repo_id(base_model)  # the Hub's card validator accepts only a repository id here
+    except HFValidationError:
+        raise HubError(
+            f"base_model must be the base model's Hub id (namespace/name), got {base_model!r}"
+        ) from None
     return _card(
         run, "adapter_card.md", template_path, model_name=model_name, description=description,
         tags=[*ADAPTER_TAGS, *tags], library_name="peft", base_model=base_model,

@@ -8,6 +8,7 @@ from huggingface_hub import ModelCard
 
 from spectrumfm_hf.hub import (
     DEEPSIG_LICENSE_TEXT,
+    HubError,
     RunMetrics,
     RunMetricsError,
     adapter_card,
@@ -143,3 +144,8 @@ def test_deepsig_dataset_card_states_the_licence_and_no_redistribution(tmp_path)
     assert "license: cc-by-nc-sa-4.0" in text
     assert DEEPSIG_LICENSE_TEXT in text
     assert "does not redistribute" in DEEPSIG_LICENSE_TEXT
+
+
+def test_adapter_card_refuses_a_base_model_that_is_not_a_hub_id():
+    with pytest.raises(HubError, match=r"Hub id \(namespace/name\), got '/tmp/base'"):
+        adapter_card(RunMetrics.from_dict(RUN), model_name="a", base_model="/tmp/base", description="d")

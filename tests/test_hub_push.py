@@ -273,3 +273,15 @@ def test_push_command_rejects_a_malformed_repo_id(capsys):
         main(["push", "model", ".", "--repo-id", "a/b/c"])
     assert exit_info.value.code == 2
     assert "expected a Hub repository id" in capsys.readouterr().err
+
+
+def test_push_command_offline_fails_with_one_line_and_status_1(monkeypatch, tmp_path, capsys):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    save_model_folder(tmp_path / "model")
+    capsys.readouterr()  # the saving's progress bar
+    status = main(["push", "model", str(tmp_path / "model"), "--repo-id", "org/m"])
+    error = capsys.readouterr().err
+    assert status == 1
+    assert error.count("\n") == 1 and error.startswith("spectrumfm push: error:")
