@@ -31,6 +31,7 @@ Schema version 1 (extra keys are ignored)::
       }
     }
 
+Write it with :func:`write_run_metrics` (checked first), read it with :func:`read_run_metrics`.
 ``task.type`` and ``dataset.type`` are free identifiers (the Hub's ``model-index`` takes any);
 ``metrics[].type`` should be an ``evaluate`` metric id (``accuracy``, ``f1``, ``roc_auc``, ``mse``).
 """
@@ -227,6 +228,23 @@ class RunMetrics:
             ),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The record in the JSON layout of schema version 1 (what :meth:`from_dict` reads)."""
+        dataset = {"name": self.dataset_name, "type": self.dataset_type, "split": self.dataset_split}
+        if self.dataset_config is not None:
+            dataset["config"] = self.dataset_config
+        return {
+            "schema_version": RUN_METRICS_SCHEMA_VERSION,
+            "task": {"type": self.task_type, "name": self.task_name},
+            "dataset": dataset,
+            "metrics": [
+                {key: value for key, value in vars(metric).items() if value is not None}
+                for metric in self.metrics
+            ],
+            "seed": self.seed,
+            "training": dict(vars(self.training)),
+        }
+
     def eval_results(self) -> list[EvalResult]:
         """The metrics as ``model-index`` entries, one per metric."""
         return [
@@ -260,6 +278,19 @@ def read_run_metrics(path: str | os.PathLike[str]) -> RunMetrics:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RunMetricsError(f"run metrics file {os.fspath(path)!r} is not readable JSON: {error}") from None
     return RunMetrics.from_dict(record)
+
+
+def write_run_metrics(run: RunMetrics | Mapping[str, Any], folder: str | os.PathLike[str]) -> Path:
+    """Check ``run`` and write it as ``<folder>/run_metrics.json``; return the file's path.
+
+    Args:
+        run: a :class:`RunMetrics`, or a mapping in its JSON layout (checked before anything is written).
+        folder: the artefact's folder.
+    """
+    record = (run if isinstance(run, RunMetrics) else RunMetrics.from_dict(run)).to_dict()
+    path = Path(folder) / RUN_METRICS_FILENAME
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 # -- cards ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from spectrumfm_hf.hub import (
     deepsig_dataset_card,
     model_card,
     read_run_metrics,
+    write_run_metrics,
 )
 
 RUN = {
@@ -149,3 +150,14 @@ def test_deepsig_dataset_card_states_the_licence_and_no_redistribution(tmp_path)
 def test_adapter_card_refuses_a_base_model_that_is_not_a_hub_id():
     with pytest.raises(HubError, match=r"Hub id \(namespace/name\), got '/tmp/base'"):
         adapter_card(RunMetrics.from_dict(RUN), model_name="a", base_model="/tmp/base", description="d")
+
+
+def test_written_run_metrics_read_back_equal(tmp_path):
+    run = RunMetrics.from_dict(RUN)
+    assert read_run_metrics(write_run_metrics(run, tmp_path)) == run
+
+
+def test_writing_a_bad_record_writes_nothing(tmp_path):
+    with pytest.raises(RunMetricsError, match="'seed' must be int"):
+        write_run_metrics({**RUN, "seed": "zero"}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
