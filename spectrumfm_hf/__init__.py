@@ -57,6 +57,8 @@ _PUBLIC_NAMES = {
     "SpectrumFMForSequenceClassification": "modeling_spectrumfm",
     "SpectrumFMModel": "modeling_spectrumfm",
     "SpectrumFMPreTrainedModel": "modeling_spectrumfm",
+    "available_pretrained": "pretrained",
+    "pretrained_path": "pretrained",
 }
 
 __all__ = sorted([*_PUBLIC_NAMES, "INPUT_ERRORS"])
