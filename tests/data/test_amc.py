@@ -6,10 +6,11 @@ import multiprocessing
 import numpy as np
 import pytest
 
-from spectrumfm_hf.data.amc import AMCGenerator
+from spectrumfm_hf.data.tasks.amc import AMCGenerator
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.channel import AdditiveNoise, ImpairmentChain
-from spectrumfm_hf.data.modulators import RML2016_10A_CLASSES, RML2018_01A_CLASSES, TransmitterRanges
+from spectrumfm_hf.data.impairments import AdditiveNoise, ImpairmentChain
+from spectrumfm_hf.data.labels import RML2016_10A_CLASSES, RML2018_01A_CLASSES
+from spectrumfm_hf.data.transmitters import TransmitterRanges
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from spectrumfm_hf.data.anomaly import (
+from spectrumfm_hf.data.tasks.anomaly import (
     AD_CLASS_NAMES,
     AD_SAMPLE_RATE_HZ,
     PRIMARY_BANDWIDTH_HZ,

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.pretraining import PRETRAINING_MIXTURE, NoiseGenerator, PretrainingCorpusGenerator
+from spectrumfm_hf.data.pretraining import PRETRAINING_MIXTURE, PretrainingCorpusGenerator
+from spectrumfm_hf.data.tasks.noise import NoiseGenerator
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.sensing import (
+from spectrumfm_hf.data.tasks.sensing import (
     SENSING_SIGNALS,
     SS_CLASS_NAMES,
     SpectrumSensingGenerator,

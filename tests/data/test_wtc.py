@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.technologies import TECHNOLOGY_TRANSMITTERS, LTETransmitter
-from spectrumfm_hf.data.wtc import DEFAULT_SNR_GRID_DB, WTCGenerator
+from spectrumfm_hf.data.tasks.wtc import DEFAULT_SNR_GRID_DB, WTCGenerator
+from spectrumfm_hf.data.transmitters.technologies import TECHNOLOGY_TRANSMITTERS, LTETransmitter
 
 
 def test_class_names_are_the_seven_technologies_in_label_order():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import SpectrumDataError
-from spectrumfm_hf.data.channel import (
+from spectrumfm_hf.data.impairments import (
     AdditiveNoise,
     CarrierOffset,
     DCOffset,
@@ -17,7 +17,7 @@ from spectrumfm_hf.data.channel import (
     TimingOffset,
     default_impairments,
 )
-from spectrumfm_hf.data.modulators import TransmitterRanges, make_transmitter
+from spectrumfm_hf.data.transmitters import TransmitterRanges, make_transmitter
 
 
 def _apply(stage, iq, seed=0, columns=None):
