@@ -122,16 +122,6 @@ def test_test_mode_mixes_normal_and_every_anomaly():
     assert np.all(counts[1:] / 800 == pytest.approx(0.125, abs=0.04))
 
 
-def test_generate_equals_split_generation_and_per_example_calls():
-    generator = AnomalyDetectionGenerator(num_samples=64)
-    whole = generator.generate(3, range(10))
-    first, second = generator.generate(3, range(5)), generator.generate(3, range(5, 10))
-    single = generator(3, 7)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][7], np.asarray(single[name], dtype=whole[name].dtype))
-
-
 def test_records_carry_every_generation_parameter_and_the_source():
     record = AnomalyDetectionGenerator(channel=no_channel)(0, 0)
     assert record["iq"].shape == (128, 2) and record["iq"].dtype == np.float32

@@ -46,15 +46,6 @@ def test_component_examples_are_the_components_own_examples(corpus):
     assert batch["modulation"][row] == expected["modulation"]
 
 
-def test_generate_equals_split_generation_and_per_example_calls(corpus):
-    whole = corpus.generate(7, range(16))
-    first, second = corpus.generate(7, range(8)), corpus.generate(7, range(8, 16))
-    single = corpus(7, 13)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][13], np.asarray(single[name], dtype=whole[name].dtype))
-
-
 def test_noise_component_is_unit_power_white_noise():
     iq = NoiseGenerator(num_samples=20_000)(0, 0)["iq"].astype(np.float64)
     assert np.mean(np.sum(iq**2, axis=-1)) == pytest.approx(1.0, rel=0.03)
