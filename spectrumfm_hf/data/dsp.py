@@ -23,6 +23,7 @@ __all__ = [
     "mean_power",
     "native_span",
     "ofdm_modulate",
+    "padded_windows",
     "resample_ratio",
     "resample_window",
     "rrc_pulse",
@@ -184,14 +185,46 @@ def resample_window(
 # ----------------------------------------------------------------------------- windowing
 
 
-def window_starts(length: int, num_samples: int, stride: int) -> np.ndarray:
-    """Start offsets of the whole windows of ``num_samples`` taken every ``stride`` from ``length`` samples."""
+def window_starts(length: int, num_samples: int, stride: int, partial_last: bool = False) -> np.ndarray:
+    """Start offsets of windows of ``num_samples`` taken every ``stride`` from ``length`` samples.
+
+    Args:
+        length: samples in the stream.
+        num_samples: samples per window.
+        stride: samples between window starts.
+        partial_last: also start a last window over the samples the whole windows leave out
+            (to be zero-padded, see :func:`padded_windows`); a stream shorter than one window
+            then gives the single start 0.
+    """
     if length < num_samples:
-        return np.zeros(0, dtype=np.int64)
-    return np.arange(0, length - num_samples + 1, stride, dtype=np.int64)
+        return np.zeros(1 if partial_last else 0, dtype=np.int64)
+    starts = np.arange(0, length - num_samples + 1, stride, dtype=np.int64)
+    last = int(starts[-1])
+    if partial_last and last + num_samples < length and last + stride < length:
+        starts = np.append(starts, last + stride)
+    return starts
 
 
 def windows(stream: np.ndarray, starts: Sequence[int] | np.ndarray, num_samples: int) -> np.ndarray:
     """Gather windows ``stream[start:start + num_samples]`` along the first axis, stacked."""
     offsets = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(num_samples)
     return np.asarray(stream)[offsets]
+
+
+def padded_windows(
+    stream: np.ndarray, starts: Sequence[int] | np.ndarray, num_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`windows` of a 1-D stream zero-padded past its end, and which samples are real.
+
+    Returns:
+        ``(windows, valid)``: ``(len(starts), num_samples)`` samples, and a boolean mask of the
+        same shape, False where a window reaches past the stream.
+    """
+    stream = np.asarray(stream)
+    starts = np.asarray(starts, dtype=np.int64)
+    needed = int(starts.max()) + num_samples if starts.size else 0
+    padded = np.zeros(max(needed, stream.shape[0]), stream.dtype)
+    padded[: stream.shape[0]] = stream
+    valid = np.zeros(padded.shape[0], bool)
+    valid[: stream.shape[0]] = True
+    return windows(padded, starts, num_samples), windows(valid, starts, num_samples)

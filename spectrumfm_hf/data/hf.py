@@ -299,6 +299,13 @@ def stratified_split(dataset: Dataset, test_size: float, validation_size: float,
     within one example per stratum even when strata are small, no example is in two splits, and
     the same seed gives the same split. Examples keep their original order within a split.
 
+    Why not ``Dataset.train_test_split(stratify_by_column=...)``: it stratifies by one
+    ``ClassLabel`` column only (``snr_db`` is a float ``Value``; a list of columns raises), and
+    even with ``(label, SNR)`` packed into one ``ClassLabel`` it refuses a split smaller than the
+    number of strata (220 for RML2016.10a's 11 classes x 20 SNRs, 624 for RML2018.01A's 24 x 26),
+    i.e. a 10 % test split of any AMC set under 2,200 examples, where this allocation still puts
+    every stratum's exact share, rounded, in each split.
+
     Args:
         dataset: a data set with ``label`` and ``snr_db`` columns (NaN SNRs form their own stratum).
         test_size: fraction of each stratum for ``test``.

@@ -97,3 +97,9 @@ def test_description_states_the_capture_length_in_one_paragraph(generator):
     description = generator.description
     assert f"{NUM_SAMPLES} complex baseband samples" in description
     assert "\n" not in description and "{{" not in description
+
+
+def test_examples_do_not_depend_on_the_order_they_are_asked_for(generator):
+    ascending = generator.generate(4, [3, 5, 7])
+    shuffled = generator.generate(4, [7, 3, 5])
+    _assert_same_batches(ascending, {key: values[[1, 2, 0]] for key, values in shuffled.items()})
