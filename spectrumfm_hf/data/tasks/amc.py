@@ -46,7 +46,7 @@ class AMCGenerator(TaskGenerator):
     example is therefore the same whichever process makes it and whatever batch it is made in.
 
     Each capture is finally scaled to unit mean power (an ideal AGC); the SNR is defined
-    in the signal's occupied band (see :mod:`spectrumfm_hf.data.channel`).
+    in the signal's occupied band (see :mod:`spectrumfm_hf.data.impairments.transforms`).
 
     Args:
         class_set: ``"rml2016.10a"`` (11 classes) or ``"rml2018.01a"`` (24 classes).
@@ -54,8 +54,8 @@ class AMCGenerator(TaskGenerator):
         snr_db_grid: SNR values, dB; defaults to the class set's published grid.
         transmitter_ranges: what the transmitters vary; defaults to :class:`TransmitterRanges()`.
         impairments: the channel and receiver chain; defaults to
-            :func:`~spectrumfm_hf.data.channel.default_impairments`. Its
-            :class:`~spectrumfm_hf.data.channel.AdditiveNoise` stage takes the SNR from the grid.
+            :func:`~spectrumfm_hf.data.impairments.default_impairments`. Its
+            :class:`~spectrumfm_hf.data.impairments.AdditiveNoise` stage takes the SNR from the grid.
     """
 
     card_template = "generator_amc.md"

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..base import SpectrumDataError, Transmission, check_num_samples, check_positive_integer, check_snr_grid, example_rng
+from ..dsp import mean_power
 from ..impairments import ImpairmentChain, default_impairments
 from ..labels import AD_CLASS_NAMES
 from ..transmitters import TransmitterRanges, make_transmitter, sweeping_tones
@@ -217,8 +218,8 @@ class AnomalyDetectionGenerator(TaskGenerator):
             detail = f"interferer_offset_mhz={offset_hz / 1e6:.2f}"
         # Scaling by the captured window's own powers makes the recorded ISR exact in every capture.
         window = slice(num_samples - self.num_samples, num_samples)
-        primary_power = np.mean(np.abs(primary.iq[window]) ** 2)
-        interference_power = np.mean(np.abs(interference[window]) ** 2)
+        primary_power = mean_power(primary.iq[window])
+        interference_power = mean_power(interference[window])
         interference = interference * np.sqrt(10 ** (isr_db / 10) * primary_power / interference_power)
         params.update(isr_db=isr_db, interference=interference_name)
         params["configuration"] += " " + detail
@@ -236,5 +237,5 @@ class AnomalyDetectionGenerator(TaskGenerator):
         # The label is each example's first draw, so it is known before its transmission.
         labels = np.array([self._draw_label(rng) for rng in rngs], dtype=np.int64)
         senders = [functools.partial(self._transmission, label=int(label)) for label in labels]
-        received, columns = self.transmit(self.channel, rngs, senders, [{}] * len(rngs))
+        received, columns = self.transmit(self.channel, rngs, senders)
         return self.assemble(seed, indices, received, labels, columns)

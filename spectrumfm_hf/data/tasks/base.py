@@ -24,6 +24,7 @@ from ..base import (
     example_rng,
     iq_to_real,
     make_batch,
+    python_scalar,
     record_from_batch,
 )
 from ..dsp import unit_power
@@ -86,6 +87,27 @@ def _set_row(columns: dict[str, np.ndarray], row: int, params: dict[str, Any]) -
             columns[name][row] = value
 
 
+def _render_group(
+    group: list[Modulator],
+    senders_of_rows: list[Modulator],
+    rows: np.ndarray,
+    uniforms: np.ndarray,
+    transmitted: np.ndarray,
+    columns: dict[str, np.ndarray],
+) -> None:
+    """Render ``rows`` (each sent by a member of one group of compatible modulators) into ``transmitted``."""
+    position = {id(member): number for number, member in enumerate(group)}
+    member_of_row = np.array([position[id(sender)] for sender in senders_of_rows], dtype=np.intp)
+    columns["modulation"][rows] = np.asarray([member.name for member in group], dtype=object)[member_of_row]
+    # Bounded passes, as the impairment chain makes them, keep the working set in cache.
+    for start in range(0, rows.size, CHUNK_EXAMPLES):
+        part = slice(start, start + CHUNK_EXAMPLES)
+        iq, rendered = render_together(group, member_of_row[part], uniforms[part], transmitted.shape[1])
+        transmitted[rows[part]] = iq
+        for name, values in rendered.items():
+            columns[name][rows[part]] = values
+
+
 class TaskGenerator(abc.ABC):
     """Base of the task generators: ``generator(seed, index) -> record``, ``generate(seed, indices) -> batch``.
 
@@ -145,7 +167,7 @@ class TaskGenerator(abc.ABC):
         channel: Any,
         rngs: Sequence[np.random.Generator],
         senders: Sequence[Sender],
-        params: Sequence[dict[str, Any]],
+        params: dict[str, Sequence[Any] | np.ndarray] | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Send each example's transmission through ``channel`` as one batch.
 
@@ -160,19 +182,22 @@ class TaskGenerator(abc.ABC):
             channel: the impairments.
             rngs: each example's generator.
             senders: what each example transmits.
-            params: generation parameters each example sets after its transmission (e.g. the SNR).
+            params: generation-parameter columns ``(batch,)`` the task sets (e.g. the SNR the
+                channel's noise stage reads); they take precedence over what a transmitter records.
 
         Returns:
             complex128 ``(batch, num_samples)`` captures and every generation parameter as a
             ``(batch,)`` column (float64 for numbers, object for text).
         """
         batch, num_samples = len(rngs), self.num_samples
+        task_columns = {name: np.asarray(values) for name, values in (params or {}).items()}
         columns = _empty_columns(batch)
         if not isinstance(channel, ImpairmentChain):
             received = np.empty((batch, num_samples), np.complex128)
-            for row, (rng, sender, extra) in enumerate(zip(rngs, senders, params)):
+            for row, (rng, sender) in enumerate(zip(rngs, senders)):
                 transmission = sender(num_samples, rng)
-                row_params = {**transmission.params, **extra}
+                row_params = dict(transmission.params)
+                row_params.update({name: python_scalar(values[row]) for name, values in task_columns.items()})
                 received[row] = channel(transmission.iq, rng, row_params)
                 _set_row(columns, row, row_params)
             return received, columns
@@ -181,46 +206,41 @@ class TaskGenerator(abc.ABC):
         transmitted = np.empty((batch, length), np.complex128)
         channel_uniforms = np.empty((batch, channel.num_uniforms(num_samples)))
         channel_normals = np.empty((batch, channel.num_normals(num_samples)))
-        modulators = list({id(sender): sender for sender in senders if isinstance(sender, Modulator)}.values())
+        # Modulators draw their uniforms now and are rendered after the loop, a group per pass.
+        distinct_senders = {id(sender): sender for sender in senders}.values()
+        modulators = [sender for sender in distinct_senders if isinstance(sender, Modulator)]
         groups = [[modulators[position] for position in group] for group in compatible_groups(modulators)]
-        group_of = {id(member): (number, position) for number, group in enumerate(groups) for position, member in enumerate(group)}
-        group_rows: list[list[int]] = [[] for _ in groups]
-        group_uniforms: list[list[np.ndarray]] = [[] for _ in groups]
-        for row, (rng, sender, extra) in enumerate(zip(rngs, senders, params)):
-            if isinstance(sender, Modulator):
-                number, _ = group_of[id(sender)]
-                group_rows[number].append(row)
-                group_uniforms[number].append(rng.random(sender.num_uniforms(length)))
-                _set_row(columns, row, {"modulation": sender.name})
+        group_number = {id(member): number for number, group in enumerate(groups) for member in group}
+        group_of_row = [group_number.get(id(sender), -1) for sender in senders]
+        group_sizes = np.bincount([number for number in group_of_row if number >= 0], minlength=len(groups))
+        group_uniforms = [
+            np.empty((size, group[0].num_uniforms(length))) for group, size in zip(groups, group_sizes.tolist())
+        ]
+        filled = [0] * len(groups)
+        for row, (rng, sender, number) in enumerate(zip(rngs, senders, group_of_row)):
+            if number >= 0:
+                rng.random(out=group_uniforms[number][filled[number]])
+                filled[number] += 1
             else:
                 transmission = sender(length, rng)
                 transmitted[row] = transmission.iq
                 _set_row(columns, row, transmission.params)
-            _set_row(columns, row, extra)
             rng.random(out=channel_uniforms[row])
             rng.standard_normal(out=channel_normals[row])
-        for group, rows, uniforms in zip(groups, group_rows, group_uniforms):
-            if rows:
-                self._render_group(group, np.asarray(rows), np.stack(uniforms), group_of, senders, transmitted, columns)
+        group_of_row = np.asarray(group_of_row)
+        for number, (group, uniforms) in enumerate(zip(groups, group_uniforms)):
+            # Rows of a group appear in row order, as their uniforms were filled.
+            rows = np.flatnonzero(group_of_row == number)
+            if rows.size:
+                _render_group(group, [senders[row] for row in rows.tolist()], rows, uniforms, transmitted, columns)
+        for name, values in task_columns.items():
+            columns[name][:] = values
         received, updated = channel.apply_in_chunks(transmitted, channel_uniforms, channel_normals, columns, num_samples)
         for name, values in updated.items():
             # Cast into the schema's float64 and object columns; a key outside the schema has no column.
             if name in columns:
                 columns[name][:] = values
         return received, columns
-
-    @staticmethod
-    def _render_group(group, rows, uniforms, group_of, senders, transmitted, columns) -> None:
-        """Render the rows of one group of compatible modulators, a bounded chunk per pass."""
-        length = transmitted.shape[1]
-        member_of_row = np.array([group_of[id(senders[row])][1] for row in rows.tolist()], dtype=np.intp)
-        # Bounded passes, as the impairment chain makes them, keep the working set in cache.
-        for start in range(0, rows.size, CHUNK_EXAMPLES):
-            part = slice(start, start + CHUNK_EXAMPLES)
-            iq, rendered = render_together(group, member_of_row[part], uniforms[part], length)
-            transmitted[rows[part]] = iq
-            for name, values in rendered.items():
-                columns[name][rows[part]] = values
 
     def generate_balanced(
         self, seed: int, indices: np.ndarray, transmitters: Sequence[Sender], snr_db_grid: Sequence[float], channel: Any
@@ -236,7 +256,7 @@ class TaskGenerator(abc.ABC):
             channel,
             [example_rng(seed, index) for index in indices.tolist()],
             [transmitters[label] for label in labels.tolist()],
-            [{"snr_db": snr} for snr in snr_db.tolist()],
+            {"snr_db": snr_db},
         )
         return self.assemble(seed, indices, received, labels, columns)
 

@@ -194,7 +194,7 @@ class SpectrumSensingGenerator(TaskGenerator):
                 occupied_senders.append(self.transmitters[int(rng.integers(len(self.transmitters)))])
         if not occupied_rows:
             return scenes
-        signals, columns = self.transmit(self.channel, occupied_rngs, occupied_senders, [{}] * len(occupied_rows))
+        signals, columns = self.transmit(self.channel, occupied_rngs, occupied_senders)
         power = mean_power(signals)[:, 0]
         if not np.all(power > 0):
             raise SpectrumDataError("channel returned a signal of zero power")

@@ -1,6 +1,6 @@
 """Wireless technology classification (WTC): which technology transmitted the capture.
 
-Every example is one technology transmitter of :mod:`~spectrumfm_hf.data.technologies`
+Every example is one technology transmitter of :mod:`~spectrumfm_hf.data.transmitters.technologies`
 (LTE, 5G NR, Wi-Fi, DVB-T, Bluetooth, LoRa, ZigBee) at the common 20 MHz sample rate,
 passed through the same channel impairments as the modulation data sets.
 """
@@ -26,7 +26,7 @@ DEFAULT_SNR_GRID_DB: tuple[float, ...] = RML2018_SNR_GRID_DB
 class WTCGenerator(TaskGenerator):
     """Wireless-technology-classification examples, balanced over technologies and SNRs.
 
-    As in :class:`~spectrumfm_hf.data.amc.AMCGenerator`, example ``index`` has label
+    As in :class:`~spectrumfm_hf.data.tasks.amc.AMCGenerator`, example ``index`` has label
     ``index % num_classes`` and SNR ``snr_db_grid[(index // num_classes) % len(snr_db_grid)]``,
     so every contiguous block of ``num_classes * len(snr_db_grid)`` indices holds each
     (technology, SNR) pair once; everything else is drawn from ``example_rng(seed, index)``:
@@ -35,7 +35,7 @@ class WTCGenerator(TaskGenerator):
     Args:
         num_samples: IQ samples per example at the common 20 MHz rate.
         technologies: technologies to include, in label order (default: all of
-            :data:`~spectrumfm_hf.data.technologies.TECHNOLOGY_TRANSMITTERS`).
+            :data:`~spectrumfm_hf.data.transmitters.technologies.TECHNOLOGY_TRANSMITTERS`).
         transmitters: technology name -> transmitter overriding its default configuration.
         snr_db_grid: SNRs, dB in the signal's band; :data:`DEFAULT_SNR_GRID_DB` by default.
         channel: impairments applied to each example, ``channel(iq, rng, params)``; the
