@@ -256,8 +256,16 @@ def records_from_batch(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Split a batch of stacked columns (``generate`` output, :func:`make_batch`) into records."""
     columns = {name: np.asarray(values) for name, values in batch.items()}
     size = len(columns["iq"])
+    # tolist() turns a whole numeric or text column into Python scalars at once, far faster than
+    # element by element on this per-record hot path; other columns go row by row.
+    as_lists = {
+        name: values.tolist() for name, values in columns.items() if values.ndim == 1 and values.dtype != object
+    }
     for row in range(size):
-        yield {name: python_scalar(values[row]) for name, values in columns.items()}
+        yield {
+            name: as_lists[name][row] if name in as_lists else python_scalar(values[row])
+            for name, values in columns.items()
+        }
 
 
 def record_from_batch(batch: dict[str, Any], row: int = 0) -> dict[str, Any]:
