@@ -31,7 +31,15 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..base import SpectrumDataError, Transmission, check_num_samples, check_positive_integer, check_range, scale_uniform
+from ..base import (
+    SpectrumDataError,
+    Transmission,
+    check_num_samples,
+    check_positive_integer,
+    check_range,
+    python_scalar,
+    scale_uniform,
+)
 from ..dsp import gaussian_nrz_pulse, gaussian_phase_pulse, rrc_pulse, unit_power
 from ..labels import RML2016_10A_CLASSES, RML2018_01A_CLASSES
 from .constellations import constellation
@@ -297,7 +305,7 @@ class Modulator(ABC):
         uniforms = rng.random(self.num_uniforms(num_samples))
         iq, columns = self.render(uniforms[None, :], num_samples)
         params: dict[str, Any] = {"modulation": self.name}
-        params.update({key: column[0].item() for key, column in columns.items()})
+        params.update({key: python_scalar(column[0]) for key, column in columns.items()})
         return Transmission(iq=iq[0].astype(np.complex64), params=params)
 
 
