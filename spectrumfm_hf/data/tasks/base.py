@@ -11,7 +11,7 @@ batch (:meth:`TaskGenerator.transmit`) and assembling the batch in the record sc
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 import numpy as np
 
@@ -165,7 +165,7 @@ class TaskGenerator(abc.ABC):
     def transmit(
         self,
         channel: Any,
-        rngs: Sequence[np.random.Generator],
+        rngs: Iterable[np.random.Generator],
         senders: Sequence[Sender],
         params: dict[str, Sequence[Any] | np.ndarray] | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -180,7 +180,7 @@ class TaskGenerator(abc.ABC):
 
         Args:
             channel: the impairments.
-            rngs: each example's generator.
+            rngs: each example's generator (an iterator is enough: each is used once, in order).
             senders: what each example transmits.
             params: generation-parameter columns ``(batch,)`` the task sets (e.g. the SNR the
                 channel's noise stage reads); they take precedence over what a transmitter records.
@@ -189,7 +189,7 @@ class TaskGenerator(abc.ABC):
             complex128 ``(batch, num_samples)`` captures and every generation parameter as a
             ``(batch,)`` column (float64 for numbers, object for text).
         """
-        batch, num_samples = len(rngs), self.num_samples
+        batch, num_samples = len(senders), self.num_samples
         task_columns = {name: np.asarray(values) for name, values in (params or {}).items()}
         columns = _empty_columns(batch)
         if not isinstance(channel, ImpairmentChain):
@@ -254,7 +254,8 @@ class TaskGenerator(abc.ABC):
         labels, snr_db = balanced_labels_and_snrs(indices, len(transmitters), snr_db_grid)
         received, columns = self.transmit(
             channel,
-            [example_rng(seed, index) for index in indices.tolist()],
+            # Made one at a time as the batch is drawn: a thousand live generators cost cache.
+            (example_rng(seed, index) for index in indices.tolist()),
             [transmitters[label] for label in labels.tolist()],
             {"snr_db": snr_db},
         )
