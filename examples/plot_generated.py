@@ -19,7 +19,6 @@ full`` shows the whole impairment chain instead (fading, offsets, receiver defec
 from __future__ import annotations
 
 import argparse
-import importlib
 
 import matplotlib
 
@@ -28,10 +27,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.signal import spectrogram, welch  # noqa: E402
 
-from spectrumfm_hf.data.amc import AMCGenerator  # noqa: E402
 from spectrumfm_hf.data.base import real_to_iq  # noqa: E402
-from spectrumfm_hf.data.channel import AdditiveNoise, ImpairmentChain, default_impairments  # noqa: E402
-from spectrumfm_hf.data.modulators import TransmitterRanges, rrc_pulse  # noqa: E402
+from spectrumfm_hf.data.dsp import rrc_pulse  # noqa: E402
+from spectrumfm_hf.data.impairments import AdditiveNoise, ImpairmentChain, default_impairments  # noqa: E402
+from spectrumfm_hf.data.tasks import AMCGenerator, AnomalyDetectionGenerator, WTCGenerator  # noqa: E402
+from spectrumfm_hf.data.transmitters import TransmitterRanges  # noqa: E402
 
 SECTIONS = ("amc-rml2016.10a", "amc-rml2018.01a", "wtc", "anomaly-detection")
 
@@ -77,16 +77,8 @@ def section_generators(section: str, num_samples: int, snr_db: float, impairment
         return AMCGenerator(
             section[4:], num_samples=num_samples, snr_db_grid=[snr_db], transmitter_ranges=rrc_only, impairments=chain
         )
-    module_name, class_name = {
-        "wtc": ("spectrumfm_hf.data.wtc", "WTCGenerator"),
-        "anomaly-detection": ("spectrumfm_hf.data.anomaly", "AnomalyDetectionGenerator"),
-    }[section]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        print(f"skipping {section}: {error}")
-        return None
-    return getattr(module, class_name)(num_samples=num_samples, snr_db_grid=(snr_db,), channel=chain)
+    generator_class = {"wtc": WTCGenerator, "anomaly-detection": AnomalyDetectionGenerator}[section]
+    return generator_class(num_samples=num_samples, snr_db_grid=(snr_db,), channel=chain)
 
 
 def draw_row(axes, name: str, iq: np.ndarray, params: dict) -> None:

@@ -19,8 +19,9 @@ Conventions used throughout ``spectrumfm_hf.data``:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -29,11 +30,40 @@ class SpectrumDataError(ValueError):
     """Raised for invalid data, files or generation parameters (names what was expected)."""
 
 
+def check_positive_integer(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an ``int`` of at least ``minimum``, or a :class:`SpectrumDataError` naming argument ``name``.
+
+    Integral floats (``128.0``) are accepted since sizes often come out of arithmetic; booleans
+    and fractional values are not.
+    """
+    try:
+        valid = not isinstance(value, bool) and int(value) == value and int(value) >= minimum
+    except (TypeError, ValueError, OverflowError):
+        valid = False
+    if not valid:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise SpectrumDataError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
 def check_num_samples(num_samples: int) -> int:
     """``num_samples`` (samples per example) as an int, or a :class:`SpectrumDataError` naming it."""
-    if isinstance(num_samples, bool) or int(num_samples) != num_samples or int(num_samples) < 1:
-        raise SpectrumDataError(f"num_samples must be a positive integer, got {num_samples!r}")
-    return int(num_samples)
+    return check_positive_integer("num_samples", num_samples)
+
+
+def check_range(argument: str, value: tuple[float, float], low: float, high: float) -> tuple[float, float]:
+    """Validate a ``(min, max)`` range lying within ``[low, high]``; return it as floats.
+
+    Raises:
+        SpectrumDataError: naming ``argument`` when ``value`` is not such a range.
+    """
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise SpectrumDataError(f"{argument} must be a (min, max) pair of numbers, got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi or lo < low or hi > high:
+        raise SpectrumDataError(f"{argument} must be a (min, max) range with {low} <= min <= max <= {high}, got {value!r}")
+    return lo, hi
 
 
 def check_snr_grid(snr_db_grid: Sequence[float]) -> tuple[float, ...]:
@@ -88,6 +118,16 @@ def example_rng(seed: int, index: int) -> np.random.Generator:
     always gives the same stream.
     """
     return np.random.default_rng(example_seed_sequence(seed, index))
+
+
+def scale_uniform(uniforms: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    """Map numbers in [0, 1) linearly onto ``value_range`` (``(min, max)``).
+
+    Transmitters and impairments draw a fixed count of uniforms per example and scale them
+    here, so a whole batch is drawn with array operations from per-example generators.
+    """
+    lo, hi = value_range
+    return lo + (hi - lo) * uniforms
 
 
 @dataclass
@@ -174,5 +214,60 @@ def real_to_iq(iq_real: np.ndarray) -> np.ndarray:
     return (iq_real[..., 0] + 1j * iq_real[..., 1]).astype(np.complex64)
 
 
-ExampleFactory = Callable[[int, int], dict[str, Any]]
-"""``factory(seed, index) -> record``: what a task generator exposes to the data set builders."""
+def python_scalar(value: Any) -> Any:
+    """``value`` as a plain Python scalar when it is a numpy scalar, else unchanged.
+
+    Records and generation parameters hold Python scalars so that they compare, print and
+    serialise the same whichever code path made them.
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# The batch <-> record conversions. A *batch* is a dict of stacked columns (``iq`` float32
+# ``(batch, num_samples, 2)``, ``label`` int64 and one ``(batch,)`` array per generation
+# parameter); a *record* is one row of it with Python scalars.
+
+
+def make_batch(iq: np.ndarray, labels: np.ndarray, params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Stack a batch in the record schema: ``iq``, ``label`` and every generation parameter.
+
+    Text columns are numpy ``str`` arrays, numbers ``float32`` or ``int64`` as the schema says.
+
+    Args:
+        iq: float32 ``(batch, num_samples, 2)`` (I then Q).
+        labels: integer class indices, ``(batch,)``.
+        params: generation parameters, each a scalar shared by the batch or an array ``(batch,)``;
+            missing ones take their default from :data:`GENERATION_PARAMETERS`.
+    """
+    size = len(iq)
+    batch: dict[str, np.ndarray] = {
+        "iq": np.asarray(iq, dtype=np.float32),
+        "label": np.asarray(labels, dtype=np.int64).reshape(size),
+    }
+    for name, (dtype, default) in GENERATION_PARAMETERS.items():
+        value = params.get(name, default)
+        numpy_dtype = str if dtype == "string" else np.dtype(dtype)
+        column = np.asarray(value, dtype=numpy_dtype)
+        batch[name] = np.broadcast_to(column, (size,)) if column.ndim == 0 else column.reshape(size)
+    return batch
+
+
+def records_from_batch(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Split a batch of stacked columns (``generate`` output, :func:`make_batch`) into records."""
+    columns = {name: np.asarray(values) for name, values in batch.items()}
+    size = len(columns["iq"])
+    # tolist() turns a whole numeric or text column into Python scalars at once, far faster than
+    # element by element on this per-record hot path; other columns go row by row.
+    as_lists = {
+        name: values.tolist() for name, values in columns.items() if values.ndim == 1 and values.dtype != object
+    }
+    for row in range(size):
+        yield {
+            name: as_lists[name][row] if name in as_lists else python_scalar(values[row])
+            for name, values in columns.items()
+        }
+
+
+def record_from_batch(batch: dict[str, Any], row: int = 0) -> dict[str, Any]:
+    """Row ``row`` of a batch as one record (what ``generator(seed, index)`` returns)."""
+    return {name: python_scalar(np.asarray(values)[row]) for name, values in batch.items()}

@@ -12,15 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import (
-    GENERATION_PARAMETERS,
-    SpectrumDataError,
-    check_generate_arguments,
-    check_num_samples,
-    example_rng,
-)
-from .formats import make_batch
-from .wtc import WTCGenerator, first_record, make_examples
+from .base import GENERATION_PARAMETERS, SpectrumDataError, check_num_samples, example_rng, make_batch
+from .tasks import AMCGenerator, AnomalyDetectionGenerator, NoiseGenerator, TaskGenerator, WTCGenerator
 
 PRETRAINING_MIXTURE: dict[str, float] = {
     "amc-rml2016.10a": 0.25,
@@ -38,44 +31,12 @@ smaller share as it is one signal; pure noise a little, so the model also sees e
 """
 
 
-class NoiseGenerator:
-    """Complex white Gaussian noise of unit power per sample: the empty band.
-
-    Args:
-        num_samples: IQ samples per example.
-    """
-
-    name = "noise"
-    class_names = ["noise"]
-
-    def __init__(self, num_samples: int = 128):
-        self.num_samples = check_num_samples(num_samples)
-        self.description = f"Complex white Gaussian noise, unit power per sample, {self.num_samples} samples."
-
-    def __call__(self, seed: int, index: int) -> dict[str, Any]:
-        """Example ``index`` of the data set seeded with ``seed`` as one record (as in :meth:`generate`)."""
-        return first_record(self.generate(seed, [index]))
-
-    def generate(self, seed: int, indices) -> dict[str, np.ndarray]:
-        """Examples ``indices`` of the data set seeded with ``seed``, stacked column by column."""
-        indices = check_generate_arguments(seed, indices)
-        shape = (2, self.num_samples)
-        normals = np.stack([example_rng(seed, int(index)).standard_normal(shape) for index in indices])
-        source = "synthetic/" + self.name
-        params = [{"source": source, "seed": int(seed), "index": int(index)} for index in indices]
-        noise = (normals[:, 0] + 1j * normals[:, 1]) / np.sqrt(2.0)
-        return make_examples(noise, np.zeros(len(indices), np.int64), params)
-
-
 def default_components(num_samples: int) -> dict[str, Any]:
     """The generator behind each component of :data:`PRETRAINING_MIXTURE`, all at ``num_samples``.
 
     Args:
         num_samples: IQ samples per example.
     """
-    from .amc import AMCGenerator
-    from .anomaly import AnomalyDetectionGenerator
-
     return {
         "amc-rml2016.10a": AMCGenerator(class_set="rml2016.10a", num_samples=num_samples),
         "amc-rml2018.01a": AMCGenerator(class_set="rml2018.01a", num_samples=num_samples),
@@ -85,7 +46,7 @@ def default_components(num_samples: int) -> dict[str, Any]:
     }
 
 
-class PretrainingCorpusGenerator:
+class PretrainingCorpusGenerator(TaskGenerator):
     """Unlabeled pre-training examples drawn from a weighted mixture of the task generators.
 
     Example ``index`` draws its component with probabilities ``mixture`` from
@@ -103,6 +64,7 @@ class PretrainingCorpusGenerator:
     """
 
     name = "pretraining"
+    card_template = "generator_pretraining.md"
 
     def __init__(
         self,
@@ -128,20 +90,6 @@ class PretrainingCorpusGenerator:
         self.class_names = list(self.mixture)
         self._cumulative = np.cumsum(list(self.mixture.values()))
 
-    @property
-    def description(self) -> str:
-        shares = ", ".join(f"{name} {weight:.0%}" for name, weight in self.mixture.items())
-        return (
-            f"Synthetic pre-training corpus: {self.num_samples} complex baseband samples per example, "
-            f"unlabeled (label -1), drawn from a mixture of the synthetic sources with shares {shares}. "
-            "amc-rml2016.10a and amc-rml2018.01a are the modulation generators of the two RML class sets; "
-            "wtc the LTE, NR, Wi-Fi, DVB-T, Bluetooth, LoRa and ZigBee-like technologies at 20 MHz; noise "
-            "complex white Gaussian noise of unit power; anomaly-normal the 20 MHz QPSK primary user of the "
-            "anomaly-detection set at 40 MHz, without interference. Each record keeps its component's "
-            "generation parameters and names the component in `task`. The class names of this set are "
-            "the component names, for reference only: no example carries a label."
-        )
-
     def components_of(self, seed: int, indices) -> list[str]:
         """The component each example of ``indices`` is drawn from."""
         draws = np.array([example_rng(seed, int(index)).random() for index in indices])
@@ -153,9 +101,7 @@ class PretrainingCorpusGenerator:
         position = self.class_names.index(component)
         return int(np.random.SeedSequence((int(seed), position)).generate_state(1, np.uint32)[0])
 
-    def generate(self, seed: int, indices) -> dict[str, np.ndarray]:
-        """Examples ``indices`` stacked column by column, identical to per-example calls."""
-        indices = check_generate_arguments(seed, indices)
+    def _generate(self, seed: int, indices: np.ndarray) -> dict[str, np.ndarray]:
         components = np.asarray(self.components_of(seed, indices), dtype=object)
         iq = np.empty((indices.size, self.num_samples, 2), np.float32)
         params = {
@@ -170,7 +116,3 @@ class PretrainingCorpusGenerator:
                 params[name][rows] = np.asarray(batch[name], dtype=object)
         params.update(task=components, source="synthetic/" + self.name, seed=int(seed), index=indices)
         return make_batch(iq, np.full(indices.size, -1), params)
-
-    def __call__(self, seed: int, index: int) -> dict[str, Any]:
-        """Example ``index`` of the corpus seeded with ``seed`` as one record."""
-        return first_record(self.generate(seed, [index]))

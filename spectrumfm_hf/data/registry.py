@@ -1,49 +1,50 @@
-"""The synthetic generators by name: one list for the command line, the tests and the Hub cards.
+"""The names of the synthetic data sets and the generator behind each.
 
-``GENERATOR_NAMES`` is a plain literal so that the command line can read it from this file's
-source without importing the data package (numpy, datasets and torch take seconds).
+Importing this module imports no generator (nor numpy, scipy or torch), so command lines can list
+the names cheaply; :func:`make_generator` imports the one it builds.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from .base import SpectrumDataError
+__all__ = ["GENERATOR_NAMES", "make_generator"]
 
-GENERATOR_NAMES = (
-    "amc-rml2016.10a",
-    "amc-rml2018.01a",
-    "wtc",
-    "spectrum-sensing",
-    "anomaly-detection",
-    "pretraining",
-)
-
-# Name -> (module of this package, generator class, the options the name fixes).
-_GENERATOR_CLASSES: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "amc-rml2016.10a": ("amc", "AMCGenerator", {"class_set": "rml2016.10a"}),
-    "amc-rml2018.01a": ("amc", "AMCGenerator", {"class_set": "rml2018.01a"}),
-    "wtc": ("wtc", "WTCGenerator", {}),
-    "spectrum-sensing": ("sensing", "SpectrumSensingGenerator", {}),
-    "anomaly-detection": ("anomaly", "AnomalyDetectionGenerator", {}),
-    "pretraining": ("pretraining", "PretrainingCorpusGenerator", {}),
-}
+GENERATOR_NAMES = ("amc-rml2016.10a", "amc-rml2018.01a", "wtc", "spectrum-sensing", "anomaly-detection", "pretraining")
+"""Every synthetic data set :func:`make_generator` builds, by name."""
 
 
-def make_generator(name: str, num_samples: int, **options: Any) -> Any:
-    """The generator called ``name``, importing only its own module.
+def make_generator(name: str, num_samples: int, **options: Any):
+    """The task generator of data set ``name`` making ``num_samples`` IQ samples per example.
 
     Args:
         name: one of :data:`GENERATOR_NAMES`.
         num_samples: IQ samples per example.
-        **options: further keyword arguments of the generator class (e.g. ``snr_db_grid``).
+        **options: further arguments of the generator's class (e.g. ``snr_db_grid``).
+
+    Raises:
+        ValueError: (a ``SpectrumDataError``) when ``name`` is not in :data:`GENERATOR_NAMES`.
     """
-    if not isinstance(name, str) or name not in _GENERATOR_CLASSES:
+    if name not in GENERATOR_NAMES:
+        from .base import SpectrumDataError
+
         raise SpectrumDataError(f"name must be one of {list(GENERATOR_NAMES)}, got {name!r}")
-    module_name, class_name, fixed_options = _GENERATOR_CLASSES[name]
-    clashing = sorted(set(fixed_options) & set(options))
-    if clashing:
-        raise SpectrumDataError(f"generator {name!r} fixes {clashing} itself; got them again as options")
-    generator_class = getattr(importlib.import_module(f".{module_name}", __package__), class_name)
-    return generator_class(num_samples=num_samples, **fixed_options, **options)
+    if name.startswith("amc-"):
+        from .tasks.amc import AMCGenerator
+
+        return AMCGenerator(class_set=name[len("amc-") :], num_samples=num_samples, **options)
+    if name == "wtc":
+        from .tasks.wtc import WTCGenerator
+
+        return WTCGenerator(num_samples=num_samples, **options)
+    if name == "spectrum-sensing":
+        from .tasks.sensing import SpectrumSensingGenerator
+
+        return SpectrumSensingGenerator(num_samples=num_samples, **options)
+    if name == "anomaly-detection":
+        from .tasks.anomaly import AnomalyDetectionGenerator
+
+        return AnomalyDetectionGenerator(num_samples=num_samples, **options)
+    from .pretraining import PretrainingCorpusGenerator
+
+    return PretrainingCorpusGenerator(num_samples=num_samples, **options)

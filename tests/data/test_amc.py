@@ -1,15 +1,13 @@
-"""Specifications of the AMC task generator in ``spectrumfm_hf.data.amc``."""
-
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing
+"""Specifications of the AMC task generator in ``spectrumfm_hf.data.tasks.amc``."""
 
 import numpy as np
 import pytest
 
-from spectrumfm_hf.data.amc import AMCGenerator
-from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.channel import AdditiveNoise, ImpairmentChain
-from spectrumfm_hf.data.modulators import RML2016_10A_CLASSES, RML2018_01A_CLASSES, TransmitterRanges
+from spectrumfm_hf.data.base import SpectrumDataError
+from spectrumfm_hf.data.impairments import AdditiveNoise, ImpairmentChain
+from spectrumfm_hf.data.labels import RML2016_10A_CLASSES, RML2018_01A_CLASSES
+from spectrumfm_hf.data.tasks.amc import AMCGenerator
+from spectrumfm_hf.data.transmitters import TransmitterRanges
 
 
 @pytest.fixture(scope="module")
@@ -17,16 +15,9 @@ def generator():
     return AMCGenerator("rml2016.10a")
 
 
-def _assert_same_records(left, right):
-    assert left.keys() == right.keys()
-    for key in left:
-        np.testing.assert_array_equal(left[key], right[key], err_msg=key)
-
-
-def test_record_has_iq_label_and_every_generation_parameter(generator):
+def test_record_label_and_modulation_follow_the_index(generator):
     record = generator(3, 17)
-    assert set(record) == {"iq", "label"} | set(GENERATION_PARAMETERS)
-    assert record["iq"].dtype == np.float32 and record["iq"].shape == (128, 2)
+    assert record["iq"].shape == (128, 2)
     assert record["label"] == 17 % 11
     assert record["modulation"] == RML2016_10A_CLASSES[record["label"]]
     assert record["source"] == "synthetic/amc-rml2016.10a"
@@ -34,15 +25,6 @@ def test_record_has_iq_label_and_every_generation_parameter(generator):
     assert generator.name == "amc-rml2016.10a" and generator.num_samples == 128
     assert generator.class_names == list(RML2016_10A_CLASSES)
     assert "SNR" in generator.description
-
-
-def test_generate_stacks_records_with_one_array_per_parameter(generator):
-    batch = generator.generate(0, range(5))
-    assert batch["iq"].shape == (5, 128, 2) and batch["iq"].dtype == np.float32
-    assert batch["label"].dtype == np.int64
-    for key, (kind, _) in GENERATION_PARAMETERS.items():
-        assert batch[key].shape == (5,)
-        assert batch[key].dtype.kind == {"string": "U", "int64": "i", "float32": "f"}[kind], key
 
 
 def test_each_contiguous_block_holds_every_class_and_snr_pair_once(generator):
@@ -66,34 +48,6 @@ def test_every_class_gives_finite_unit_power_captures(class_set):
     assert sorted(set(batch["modulation"].tolist())) == sorted(generator.class_names)
     assert np.all(np.isfinite(batch["iq"]))
     np.testing.assert_allclose(np.mean(np.sum(batch["iq"].astype(np.float64) ** 2, axis=-1), axis=-1), 1.0, rtol=1e-5)
-
-
-def test_generate_equals_split_batches_and_single_calls(generator):
-    whole = generator.generate(5, range(0, 64))
-    halves = [generator.generate(5, range(0, 32)), generator.generate(5, range(32, 64))]
-    _assert_same_records(whole, {key: np.concatenate([h[key] for h in halves]) for key in whole})
-    for index in (0, 13, 63):
-        single = generator(5, index)
-        np.testing.assert_array_equal(single["iq"], whole["iq"][index])
-        for key in GENERATION_PARAMETERS:
-            np.testing.assert_array_equal(single[key], whole[key][index], err_msg=key)
-
-
-def _generate_rml2016(seed_and_indices):
-    seed, indices = seed_and_indices
-    return AMCGenerator("rml2016.10a").generate(seed, indices)
-
-
-def test_generate_is_the_same_across_worker_processes(generator):
-    whole = generator.generate(9, range(0, 64))
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        parts = list(pool.map(_generate_rml2016, [(9, range(0, 40)), (9, range(40, 64))]))
-    _assert_same_records(whole, {key: np.concatenate([p[key] for p in parts]) for key in whole})
-
-
-def test_different_seeds_give_different_data(generator):
-    assert not np.array_equal(generator.generate(1, range(8))["iq"], generator.generate(2, range(8))["iq"])
 
 
 @pytest.mark.parametrize("snr_db", [0.0, 10.0])
@@ -143,8 +97,3 @@ def test_bad_configuration_raises_naming_the_argument(arguments, argument):
         AMCGenerator(**arguments)
 
 
-def test_negative_seed_or_index_raises(generator):
-    with pytest.raises(SpectrumDataError, match="seed"):
-        generator.generate(-1, [0])
-    with pytest.raises(SpectrumDataError, match="indices"):
-        generator.generate(0, [3, -2])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from spectrumfm_hf.data.anomaly import (
+from spectrumfm_hf.data.tasks.anomaly import (
     AD_CLASS_NAMES,
     AD_SAMPLE_RATE_HZ,
     PRIMARY_BANDWIDTH_HZ,
@@ -120,16 +120,6 @@ def test_test_mode_mixes_normal_and_every_anomaly():
     counts = np.bincount(batch["label"], minlength=5)
     assert counts[0] / 800 == pytest.approx(0.5, abs=0.06)
     assert np.all(counts[1:] / 800 == pytest.approx(0.125, abs=0.04))
-
-
-def test_generate_equals_split_generation_and_per_example_calls():
-    generator = AnomalyDetectionGenerator(num_samples=64)
-    whole = generator.generate(3, range(10))
-    first, second = generator.generate(3, range(5)), generator.generate(3, range(5, 10))
-    single = generator(3, 7)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][7], np.asarray(single[name], dtype=whole[name].dtype))
 
 
 def test_records_carry_every_generation_parameter_and_the_source():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.pretraining import PRETRAINING_MIXTURE, NoiseGenerator, PretrainingCorpusGenerator
+from spectrumfm_hf.data.pretraining import PRETRAINING_MIXTURE, PretrainingCorpusGenerator
+from spectrumfm_hf.data.tasks.noise import NoiseGenerator
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,6 @@ def test_component_examples_are_the_components_own_examples(corpus):
     expected = component(corpus.component_seed(2, "wtc"), int(batch["index"][row]))
     np.testing.assert_array_equal(batch["iq"][row], expected["iq"])
     assert batch["modulation"][row] == expected["modulation"]
-
-
-def test_generate_equals_split_generation_and_per_example_calls(corpus):
-    whole = corpus.generate(7, range(16))
-    first, second = corpus.generate(7, range(8)), corpus.generate(7, range(8, 16))
-    single = corpus(7, 13)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][13], np.asarray(single[name], dtype=whole[name].dtype))
 
 
 def test_noise_component_is_unit_power_white_noise():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.sensing import (
+from spectrumfm_hf.data.tasks.sensing import (
     SENSING_SIGNALS,
     SS_CLASS_NAMES,
     SpectrumSensingGenerator,
@@ -75,16 +75,6 @@ def test_energy_detector_works_at_low_snr_when_the_noise_power_is_known():
 
 def test_energy_detector_hits_the_snr_wall_under_noise_power_uncertainty():
     assert detector_accuracy(noise_uncertainty_db=2.0) < 0.65
-
-
-def test_generate_equals_split_generation_and_per_example_calls():
-    generator = SpectrumSensingGenerator(num_samples=64)
-    whole = generator.generate(5, range(12))
-    first, second = generator.generate(5, range(6)), generator.generate(5, range(6, 12))
-    single = generator(5, 9)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][9], np.asarray(single[name], dtype=whole[name].dtype))
 
 
 def test_records_carry_every_generation_parameter_and_the_source():

@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import welch
 
 from spectrumfm_hf.data.base import SpectrumDataError
-from spectrumfm_hf.data.technologies import (
+from spectrumfm_hf.data.transmitters.technologies import (
     COMMON_SAMPLE_RATE_HZ,
     TECHNOLOGY_TRANSMITTERS,
     BluetoothTransmitter,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import GENERATION_PARAMETERS, SpectrumDataError
-from spectrumfm_hf.data.technologies import TECHNOLOGY_TRANSMITTERS, LTETransmitter
-from spectrumfm_hf.data.wtc import DEFAULT_SNR_GRID_DB, WTCGenerator
+from spectrumfm_hf.data.tasks.wtc import DEFAULT_SNR_GRID_DB, WTCGenerator
+from spectrumfm_hf.data.transmitters.technologies import TECHNOLOGY_TRANSMITTERS, LTETransmitter
 
 
 def test_class_names_are_the_seven_technologies_in_label_order():
@@ -43,16 +43,6 @@ def test_records_have_the_schema_and_the_source():
     assert set(GENERATION_PARAMETERS) <= set(record)
     assert record["source"] == "synthetic/wtc" and record["seed"] == 0 and record["index"] == 3
     assert record["configuration"].startswith("channel_bandwidth_mhz=")
-
-
-def test_generate_equals_split_generation_and_per_example_calls():
-    generator = WTCGenerator(num_samples=128)
-    whole = generator.generate(4, range(14))
-    first, second = generator.generate(4, range(7)), generator.generate(4, range(7, 14))
-    single = generator(4, 11)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], np.concatenate([first[name], second[name]]))
-        np.testing.assert_array_equal(whole[name][11], np.asarray(single[name], dtype=whole[name].dtype))
 
 
 def test_a_technology_can_be_given_its_own_configuration():

@@ -1,49 +1,28 @@
-"""What every file reader shares: the batch layout, the record view of a batch, file identity."""
+"""What every file reader shares: records read lazily in batches, and a file's identity."""
 
 from __future__ import annotations
 
 import abc
 import os
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import numpy as np
 
-from ..base import GENERATION_PARAMETERS, SpectrumDataError
+from ..base import SpectrumDataError, check_positive_integer, make_batch, records_from_batch
+from ..dsp import window_starts, windows
 
-
-def make_batch(iq: np.ndarray, labels: np.ndarray, params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Stack a batch in the record schema: ``iq``, ``label`` and every generation parameter.
-
-    Args:
-        iq: float32 ``(batch, num_samples, 2)`` (I then Q).
-        labels: integer class indices, ``(batch,)``.
-        params: generation parameters, each a scalar shared by the batch or an array ``(batch,)``;
-            missing ones take their default from :data:`GENERATION_PARAMETERS`.
-    """
-    size = len(iq)
-    batch: dict[str, np.ndarray] = {
-        "iq": np.asarray(iq, dtype=np.float32),
-        "label": np.asarray(labels, dtype=np.int64).reshape(size),
-    }
-    for name, (dtype, default) in GENERATION_PARAMETERS.items():
-        value = params.get(name, default)
-        numpy_dtype = object if dtype == "string" else np.dtype(dtype)
-        column = np.asarray(value, dtype=numpy_dtype)
-        batch[name] = np.broadcast_to(column, (size,)) if column.ndim == 0 else column.reshape(size)
-    return batch
-
-
-def records_from_batch(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Split a batch of stacked columns (``generate`` output, :func:`make_batch`) into records."""
-    columns = {name: np.asarray(values) for name, values in batch.items()}
-    size = len(columns["iq"])
-    for row in range(size):
-        record: dict[str, Any] = {}
-        for name, values in columns.items():
-            value = values[row]
-            record[name] = value.item() if isinstance(value, np.generic) else value
-        yield record
+# The file readers take these from here; they are defined in the layers below.
+check_positive = check_positive_integer
+__all__ = [
+    "RecordReader",
+    "check_positive",
+    "file_identity",
+    "make_batch",
+    "records_from_batch",
+    "window_starts",
+    "windows",
+]
 
 
 def file_identity(path: str | os.PathLike[str], what: str) -> tuple[Path, int, int]:
@@ -94,8 +73,7 @@ class RecordReader(abc.ABC):
         stop = len(self) if stop is None else stop
         if not 0 <= start <= stop <= len(self):
             raise SpectrumDataError(f"record range [{start}, {stop}) is outside [0, {len(self)}) of {self.path}")
-        if batch_size < 1:
-            raise SpectrumDataError(f"batch_size must be a positive integer, got {batch_size}")
+        batch_size = check_positive_integer("batch_size", batch_size)
         for first in range(start, stop, batch_size):
             yield self._read_batch(first, min(first + batch_size, stop))
 
@@ -117,23 +95,3 @@ class RecordReader(abc.ABC):
             raise SpectrumDataError(
                 f"{self.path}: unknown class {name!r} in {where}; expected one of {list(self.class_names)}"
             ) from None
-
-
-def check_positive(name: str, value: Any) -> int:
-    """``value`` as a positive ``int``, or an error naming argument ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise SpectrumDataError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def window_starts(length: int, num_samples: int, stride: int) -> np.ndarray:
-    """Start offsets of the whole windows of ``num_samples`` taken every ``stride`` from ``length`` samples."""
-    if length < num_samples:
-        return np.zeros(0, dtype=np.int64)
-    return np.arange(0, length - num_samples + 1, stride, dtype=np.int64)
-
-
-def windows(stream: np.ndarray, starts: Sequence[int] | np.ndarray, num_samples: int) -> np.ndarray:
-    """Gather windows ``stream[start:start + num_samples]`` along the first axis, stacked."""
-    offsets = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(num_samples)
-    return np.asarray(stream)[offsets]

@@ -22,23 +22,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.signal import resample_poly
-from scipy.special import erf
 
-from .base import SpectrumDataError, Transmission, check_num_samples
-from .modulators import square_qam
+from ..base import SpectrumDataError, Transmission, check_num_samples
+from ..dsp import RESAMPLE_MARGIN, gaussian_nrz_pulse, native_span, ofdm_modulate, resample_window, unit_power
+from ..labels import TECHNOLOGY_CLASSES
+from .constellations import square_qam
 
 COMMON_SAMPLE_RATE_HZ = 20e6
 """Sample rate (Hz) at which every technology transmitter delivers its IQ."""
-
-# Native samples kept on each side of a resampled window so that the polyphase filter's
-# start-up transient (about 10 * max(up, down) / up input samples) stays outside the window.
-_RESAMPLE_MARGIN = 40
-
 
 def _check_choices(name: str, values, allowed=None) -> tuple:
     values = tuple(values)
@@ -80,61 +74,13 @@ def qam_symbols(order: int, count: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def normalise_power(iq: np.ndarray) -> np.ndarray:
-    """Scale ``iq`` to unit mean power and return it as ``complex64``."""
-    power = float(np.mean(np.abs(iq) ** 2))
-    if not power > 0.0:
-        raise SpectrumDataError("cannot normalise a signal of zero power")
-    return (iq / np.sqrt(power)).astype(np.complex64)
-
-
-def _resample_ratio(native_rate_hz: float) -> tuple[int, int]:
-    ratio = Fraction(COMMON_SAMPLE_RATE_HZ / native_rate_hz).limit_denominator(10_000)
-    return ratio.numerator, ratio.denominator
-
-
-def _native_span(num_samples: int, native_rate_hz: float) -> int:
-    """Native samples needed around a window of ``num_samples`` common-rate samples, margins included."""
-    up, down = _resample_ratio(native_rate_hz)
-    return int(np.ceil(num_samples * down / up)) + 2 * _RESAMPLE_MARGIN + 1
+    """``iq`` at unit mean power as ``complex64``, the form every technology transmitter returns."""
+    return unit_power(iq).astype(np.complex64)
 
 
 def to_common_rate(native_iq: np.ndarray, native_rate_hz: float, start: int, num_samples: int) -> np.ndarray:
-    """Resample ``native_iq`` to the common rate and cut ``num_samples`` from native sample ``start``.
-
-    Args:
-        native_iq: complex baseband at ``native_rate_hz``; it must hold ``_RESAMPLE_MARGIN``
-            samples before ``start`` and enough after it (see :func:`_native_span`).
-        native_rate_hz: sample rate of ``native_iq``, Hz.
-        start: native sample index of the window's first sample.
-        num_samples: window length at the common rate, samples.
-    """
-    up, down = _resample_ratio(native_rate_hz)
-    if up == down:
-        return native_iq[start : start + num_samples]
-    if start < _RESAMPLE_MARGIN:
-        raise SpectrumDataError(f"start must leave {_RESAMPLE_MARGIN} native samples before it, got {start}")
-    span = _native_span(num_samples, native_rate_hz)
-    chunk = native_iq[start - _RESAMPLE_MARGIN : start - _RESAMPLE_MARGIN + span]
-    if chunk.size < span:
-        raise SpectrumDataError(f"native_iq is too short for a {num_samples}-sample window at start={start}")
-    resampled = resample_poly(chunk, up, down)
-    first = int(np.ceil(_RESAMPLE_MARGIN * up / down))
-    return resampled[first : first + num_samples]
-
-
-def ofdm_modulate(grid: np.ndarray, cp_lengths: np.ndarray) -> np.ndarray:
-    """OFDM symbols with cyclic prefixes, concatenated.
-
-    Args:
-        grid: ``(num_symbols, fft_size)`` subcarrier values, centred (bin ``fft_size // 2`` is DC).
-        cp_lengths: ``(num_symbols,)`` cyclic-prefix length of each symbol, samples.
-    """
-    fft_size = grid.shape[-1]
-    # Unitary scaling keeps the time-domain power equal to the mean subcarrier power.
-    useful = np.fft.ifft(np.fft.ifftshift(grid, axes=-1), axis=-1) * np.sqrt(fft_size)
-    columns = np.concatenate([np.arange(fft_size - cp, 2 * fft_size) % fft_size for cp in cp_lengths])
-    rows = np.repeat(np.arange(len(cp_lengths)), np.asarray(cp_lengths) + fft_size)
-    return useful[rows, columns]
+    """:func:`~spectrumfm_hf.data.dsp.resample_window` to :data:`COMMON_SAMPLE_RATE_HZ`."""
+    return resample_window(native_iq, native_rate_hz, COMMON_SAMPLE_RATE_HZ, start, num_samples)
 
 
 def slot_window_layout(
@@ -226,7 +172,7 @@ class _SlotDownlink(ABC):
         symbol_in_slot, cp_lengths, start = slot_window_layout(
             np.array(self.slot_cp_lengths),
             self.fft_size,
-            _native_span(num_samples, self.native_rate_hz) - _RESAMPLE_MARGIN,
+            native_span(num_samples, self.native_rate_hz, COMMON_SAMPLE_RATE_HZ) - RESAMPLE_MARGIN,
             rng,
         )
         num_symbols = len(cp_lengths)
@@ -527,8 +473,8 @@ class DVBTTransmitter:
         symbol_length = self.fft_size + guard
 
         first_symbol = int(rng.integers(0, _DVBT_FRAME_SYMBOLS))
-        start = _RESAMPLE_MARGIN + int(rng.integers(0, symbol_length))
-        needed = start + _native_span(num_samples, native_rate_hz)
+        start = RESAMPLE_MARGIN + int(rng.integers(0, symbol_length))
+        needed = start + native_span(num_samples, native_rate_hz, COMMON_SAMPLE_RATE_HZ)
         num_symbols = -(-needed // symbol_length)
         symbol_numbers = (first_symbol + np.arange(num_symbols)) % _DVBT_FRAME_SYMBOLS
 
@@ -567,27 +513,6 @@ class DVBTTransmitter:
 # --------------------------------------------------------------------------------------
 # Bluetooth BR: GFSK, 1 Msym/s, BT = 0.5, h ~ 0.32, 1 MHz hop channels, 625 us slots.
 # --------------------------------------------------------------------------------------
-
-
-def gaussian_frequency_pulse(
-    bandwidth_time: float, samples_per_symbol: int, span_symbols: int = 3
-) -> np.ndarray:
-    """Frequency pulse of GFSK: a one-symbol rectangle through a Gaussian filter.
-
-    Shifted copies one symbol apart sum to 1, so a run of equal symbols gives the full
-    frequency deviation.
-
-    Args:
-        bandwidth_time: 3 dB bandwidth times symbol duration (BT).
-        samples_per_symbol: samples per symbol.
-        span_symbols: one-sided length of the pulse, symbols.
-    """
-    time_symbols = np.arange(-span_symbols * samples_per_symbol, span_symbols * samples_per_symbol + 1)
-    time_symbols = time_symbols / samples_per_symbol
-    # Closed form of rect(t) * gaussian(t) with sigma = sqrt(ln 2) / (2 pi BT).
-    scale = np.pi * bandwidth_time * np.sqrt(2.0 / np.log(2.0))
-    pulse = 0.5 * (erf(scale * (time_symbols + 0.5)) - erf(scale * (time_symbols - 0.5)))
-    return pulse
 
 
 @dataclass(frozen=True)
@@ -629,7 +554,10 @@ class BluetoothTransmitter:
         num_samples = check_num_samples(num_samples)
         samples_per_symbol = int(round(COMMON_SAMPLE_RATE_HZ / self.symbol_rate_hz))
         modulation_index = float(rng.uniform(*self.modulation_index_range))
-        pulse = gaussian_frequency_pulse(self.bandwidth_time, samples_per_symbol)
+        # The frequency pulse over +-3 symbols: Gaussian-filtered rectangles, summing to 1 along a run.
+        pulse_span_symbols = 3
+        pulse_time = np.arange(-pulse_span_symbols * samples_per_symbol, pulse_span_symbols * samples_per_symbol + 1)
+        pulse = gaussian_nrz_pulse(pulse_time / samples_per_symbol, self.bandwidth_time)
         span = len(pulse) // samples_per_symbol + 1
 
         start = int(rng.integers(0, samples_per_symbol))
@@ -817,7 +745,7 @@ class ZigBeeTransmitter:
         )
 
 
-TECHNOLOGY_TRANSMITTERS: dict[str, type] = {
+TECHNOLOGY_TRANSMITTERS: dict[str, type] = {  # keys in the order of labels.TECHNOLOGY_CLASSES
     "LTE": LTETransmitter,
     "NR": NRTransmitter,
     "WiFi": WiFiTransmitter,
@@ -827,3 +755,6 @@ TECHNOLOGY_TRANSMITTERS: dict[str, type] = {
     "ZigBee": ZigBeeTransmitter,
 }
 """Technology name -> transmitter class, in the order of the WTC class labels."""
+
+if tuple(TECHNOLOGY_TRANSMITTERS) != TECHNOLOGY_CLASSES:
+    raise ImportError("TECHNOLOGY_TRANSMITTERS must list the technologies in the order of TECHNOLOGY_CLASSES")

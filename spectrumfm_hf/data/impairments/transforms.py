@@ -1,4 +1,4 @@
-"""Channel and receiver impairments: small seeded transforms and a chain of them.
+"""Channel and receiver impairments: thin classes that draw their parameters and apply :mod:`.functional`.
 
 An impairment does not know which signal it carries. Like a transmitter, each one consumes
 a fixed number of uniform numbers in [0, 1) and standard normal numbers per example, so a
@@ -14,7 +14,7 @@ its own generator:
 Transforms with memory (multipath, timing) report :meth:`Impairment.history_samples`: the
 first samples of their output depend on input before the capture started. Called on their
 own they treat that input as zero (``"same"``-length filtering); inside an
-:class:`ImpairmentChain` the chain asks the transmitter for that many extra samples and
+:class:`~.chain.ImpairmentChain` the chain asks the transmitter for that many extra samples and
 drops them, so generated captures carry no start-up transient.
 
 **SNR.** :class:`AdditiveNoise` sets the ratio of the signal power to the noise power *in the
@@ -34,12 +34,12 @@ from abc import ABC, abstractmethod
 
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from .base import GENERATION_PARAMETERS, SpectrumDataError
-from .modulators import check_range, scale_uniform
+from ..base import GENERATION_PARAMETERS, SpectrumDataError, check_positive_integer, check_range, python_scalar, scale_uniform
+from . import functional as F
 
 __all__ = [
     "Impairment",
@@ -52,23 +52,10 @@ __all__ = [
     "IQImbalance",
     "DCOffset",
     "Quantizer",
-    "ImpairmentChain",
-    "default_impairments",
     "FADING_TYPES",
 ]
 
 FADING_TYPES: tuple[str, ...] = ("none", "rayleigh", "rician")
-
-# Examples per array pass of the chain (and of the AMC generator's transmitter groups):
-# smaller passes pay more per-call overhead, larger ones spill their intermediate arrays out
-# of cache and run slower.
-CHUNK_EXAMPLES = 256
-
-
-def _power(iq: np.ndarray) -> np.ndarray:
-    """Mean power per sample of each row, shape ``(batch, 1)``."""
-    return np.mean(iq.real * iq.real + iq.imag * iq.imag, axis=-1, keepdims=True)
-
 
 def _column(columns: dict[str, np.ndarray], name: str, batch: int) -> np.ndarray:
     """A float column of the batch, NaN where absent."""
@@ -115,11 +102,11 @@ class Impairment(ABC):
         def impair(row, uniforms, normals, columns):
             return self.apply(row.astype(np.complex128), uniforms, normals, columns)
 
-        return _impair_capture(self, iq, rng, params, impair)
+        return impair_one_capture(self, iq, rng, params, impair)
 
 
-def _impair_capture(
-    transform: Impairment | ImpairmentChain,
+def impair_one_capture(
+    transform: Any,
     iq: np.ndarray,
     rng: np.random.Generator,
     params: dict[str, Any],
@@ -128,7 +115,7 @@ def _impair_capture(
     """One capture through a batch transform as a batch of one (the ``ChannelTransform`` form).
 
     Args:
-        transform: an :class:`Impairment` or :class:`ImpairmentChain`; says how many numbers
+        transform: an :class:`Impairment` or :class:`~.chain.ImpairmentChain`; says how many numbers
             a capture of ``iq.size`` output samples draws from ``rng``.
         iq: complex ``(num_samples,)``.
         rng: the example's generator: uniforms first, then normals.
@@ -162,8 +149,7 @@ def _single_row_columns(params: dict[str, Any]) -> dict[str, np.ndarray]:
 def _record(params: dict[str, Any], columns: dict[str, np.ndarray]) -> None:
     """Copy the single row of ``columns`` into ``params`` as Python scalars."""
     for key, column in columns.items():
-        value = np.asarray(column)[0]
-        params[key] = value.item() if isinstance(value, np.generic) else value
+        params[key] = python_scalar(np.asarray(column)[0])
 
 
 def _validated(instance: Any, limits: dict[str, tuple[float, float]]) -> None:
@@ -199,14 +185,10 @@ class PowerAmplifier(Impairment):
 
     def apply(self, iq, uniforms, normals, columns):
         backoff_db = scale_uniform(uniforms[:, 0], self.input_backoff_db)
-        p = scale_uniform(uniforms[:, 1], self.smoothness)[:, None]
-        am_pm_rad = np.deg2rad(scale_uniform(uniforms[:, 2], self.am_pm_deg))[:, None]
-        saturation = np.sqrt(_power(iq)) * 10.0 ** (backoff_db[:, None] / 20.0)
-        ratio = np.abs(iq) / np.where(saturation > 0, saturation, 1.0)
-        gain = (1.0 + ratio ** (2.0 * p)) ** (-1.0 / (2.0 * p))
-        ratio_squared = ratio * ratio
+        smoothness = scale_uniform(uniforms[:, 1], self.smoothness)
+        am_pm_rad = np.deg2rad(scale_uniform(uniforms[:, 2], self.am_pm_deg))
         columns["pa_input_backoff_db"] = backoff_db
-        return iq * gain * np.exp(1j * am_pm_rad * ratio_squared / (1.0 + ratio_squared))
+        return F.power_amplifier(iq, backoff_db, smoothness, am_pm_rad)
 
 
 @dataclass(frozen=True)
@@ -247,10 +229,10 @@ class MultipathFading(Impairment):
         object.__setattr__(self, "fading_weights", tuple(float(w) for w in weights / weights.sum()))
         _validated(self, {"k_factor_db": (-40.0, 60.0), "doppler": (0.0, 0.1), "delay_decay": (0.0, 1e3)})
         for argument in ("num_taps", "num_sinusoids"):
-            value = getattr(self, argument)
-            if isinstance(value, bool) or int(value) != value or not 1 <= int(value) <= 64:
+            value = check_positive_integer(argument, getattr(self, argument))
+            if value > 64:
                 raise SpectrumDataError(f"{argument} must be an integer in [1, 64], got {value!r}")
-            object.__setattr__(self, argument, int(value))
+            object.__setattr__(self, argument, value)
 
     @property
     def update_interval(self) -> int:
@@ -319,11 +301,7 @@ class MultipathFading(Impairment):
 
     def apply(self, iq, uniforms, normals, columns):
         num_samples = iq.shape[1]
-        gains = self.taps(uniforms, num_samples, columns)
-        out = gains[:, 0, :] * iq
-        for delay in range(1, min(self.num_taps, num_samples)):
-            out[:, delay:] += gains[:, delay, delay:] * iq[:, :-delay]
-        return out
+        return F.tapped_delay_line(iq, self.taps(uniforms, num_samples, columns))
 
 
 @dataclass(frozen=True)
@@ -375,32 +353,7 @@ class TimingOffset(Impairment):
         ppm = scale_uniform(uniforms[:, 1], self.sample_rate_offset_ppm)
         n = np.arange(num_samples)
         instants = n - self._bulk_delay(num_samples) - delay[:, None] - ppm[:, None] * 1e-6 * (num_samples - 1 - n)
-        base = np.floor(instants)
-        mu = instants - base
-        # Zeros before the capture stand for the unknown past; one flat gather per tap.
-        lookback = self._lookback(num_samples)
-        padded = np.concatenate([np.zeros((batch, lookback), dtype=iq.dtype), iq], axis=1).ravel()
-        start = (base.astype(np.intp) + lookback) + (np.arange(batch) * (num_samples + lookback))[:, None]
-        nodes = np.arange(-2, 4)
-        # Lagrange basis l_k(mu) = prod_{i != k} (mu - i) / (k - i) via prefix/suffix products.
-        factors = [mu - node for node in nodes]
-        prefix = [None, factors[0]]
-        for factor in factors[1:-1]:
-            prefix.append(prefix[-1] * factor)
-        suffix = [None, factors[-1]]
-        for factor in factors[-2:0:-1]:
-            suffix.append(suffix[-1] * factor)
-        suffix = suffix[::-1]
-        out = np.zeros_like(iq)
-        for k, node in enumerate(nodes):
-            denominator = float(np.prod([node - other for other in nodes if other != node]))
-            if k == 0:
-                weight = suffix[0] / denominator
-            elif k == nodes.size - 1:
-                weight = prefix[k] / denominator
-            else:
-                weight = prefix[k] * suffix[k] / denominator
-            out += np.take(padded, start + node) * weight
+        out = F.lagrange_resample(iq, instants, self._lookback(num_samples))
         columns["timing_offset"] = delay
         columns["sample_rate_offset_ppm"] = ppm
         return out
@@ -430,14 +383,13 @@ class CarrierOffset(Impairment):
         return 3
 
     def apply(self, iq, uniforms, normals, columns):
-        cfo = scale_uniform(uniforms[:, 0], self.cfo)[:, None]
-        drift = scale_uniform(uniforms[:, 1], self.drift)[:, None]
+        cfo = scale_uniform(uniforms[:, 0], self.cfo)
+        drift = scale_uniform(uniforms[:, 1], self.drift)
         phase = scale_uniform(uniforms[:, 2], self.phase_offset_rad)
-        n = np.arange(iq.shape[1])
-        columns["cfo"] = cfo[:, 0]
-        columns["cfo_drift"] = drift[:, 0]
+        columns["cfo"] = cfo
+        columns["cfo_drift"] = drift
         columns["phase_offset_rad"] = phase
-        return iq * np.exp(1j * (2 * np.pi * (cfo * n + 0.5 * drift * n * n) + phase[:, None]))
+        return F.carrier_offset(iq, cfo, drift, phase)
 
 
 @dataclass(frozen=True)
@@ -469,11 +421,8 @@ class AdditiveNoise(Impairment):
         snr_db = np.where(np.isnan(given), scale_uniform(uniforms[:, 0], self.snr_db), given)
         bandwidth = _column(columns, "bandwidth", batch)
         bandwidth = np.where(np.isnan(bandwidth) | (bandwidth <= 0), 1.0, np.minimum(bandwidth, 1.0))
-        noise_variance = _power(iq)[:, 0] / (10.0 ** (snr_db / 10.0) * bandwidth)
-        scale = np.sqrt(noise_variance / 2.0)[:, None]
-        noise = normals[:, :num_samples] + 1j * normals[:, num_samples:]
         columns["snr_db"] = snr_db
-        return iq + scale * noise
+        return F.add_noise(iq, snr_db, bandwidth, normals)
 
 
 @dataclass(frozen=True)
@@ -497,18 +446,16 @@ class PhaseNoise(Impairment):
 
     def apply(self, iq, uniforms, normals, columns):
         std = scale_uniform(uniforms[:, 0], self.std_rad)
-        phase = np.cumsum(std[:, None] * normals[:, : iq.shape[1]], axis=-1)
         columns["phase_noise_std_rad"] = std
-        return iq * np.exp(1j * phase)
+        return F.apply_phase_noise(iq, std, normals)
 
 
 @dataclass(frozen=True)
 class IQImbalance(Impairment):
     """Receiver IQ gain and phase imbalance.
 
-    ``y = mu x + nu conj(x)`` with ``mu = (1 + g exp(-j phi)) / 2``,
-    ``nu = (1 - g exp(j phi)) / 2``, ``g`` the Q/I amplitude ratio and ``phi`` the
-    quadrature error: the Q rail becomes ``g (Q cos phi - I sin phi)``.
+    ``g`` the Q/I amplitude ratio and ``phi`` the quadrature error: the Q rail becomes
+    ``g (Q cos phi - I sin phi)`` (:func:`~.functional.iq_imbalance`).
 
     Args:
         gain_db: Q/I amplitude ratio range, dB.
@@ -527,13 +474,9 @@ class IQImbalance(Impairment):
     def apply(self, iq, uniforms, normals, columns):
         gain_db = scale_uniform(uniforms[:, 0], self.gain_db)
         phase_deg = scale_uniform(uniforms[:, 1], self.phase_deg)
-        ratio = 10.0 ** (gain_db / 20.0)
-        phi = np.deg2rad(phase_deg)
-        mu = ((1.0 + ratio * np.exp(-1j * phi)) / 2.0)[:, None]
-        nu = ((1.0 - ratio * np.exp(1j * phi)) / 2.0)[:, None]
         columns["iq_gain_imbalance_db"] = gain_db
         columns["iq_phase_imbalance_deg"] = phase_deg
-        return mu * iq + nu * np.conj(iq)
+        return F.iq_imbalance(iq, gain_db, phase_deg)
 
 
 @dataclass(frozen=True)
@@ -554,10 +497,8 @@ class DCOffset(Impairment):
 
     def apply(self, iq, uniforms, normals, columns):
         level_db = scale_uniform(uniforms[:, 0], self.level_db)
-        amplitude = np.sqrt(_power(iq)[:, 0] * 10.0 ** (level_db / 10.0))
-        offset = amplitude * np.exp(2j * np.pi * uniforms[:, 1])
         columns["dc_offset_db"] = level_db
-        return iq + offset[:, None]
+        return F.dc_offset(iq, level_db, uniforms[:, 1])
 
 
 @dataclass(frozen=True)
@@ -589,145 +530,6 @@ class Quantizer(Impairment):
         lo, hi = self.bits
         bits = np.minimum(lo + np.floor(uniforms[:, 0] * (hi - lo + 1)), hi)
         headroom_db = scale_uniform(uniforms[:, 1], self.headroom_db)
-        full_scale = np.sqrt(_power(iq)[:, 0] / 2.0) * 10.0 ** (headroom_db / 20.0)
-        full_scale = np.where(full_scale > 0, full_scale, 1.0)[:, None]
-        step = 2.0 * full_scale / 2.0 ** bits[:, None]
-        top = full_scale - step / 2.0
-
-        def rail(values: np.ndarray) -> np.ndarray:
-            return np.clip((np.floor(values / step) + 0.5) * step, -top, top)
-
         columns["adc_bits"] = bits.astype(np.int64)
         columns["adc_headroom_db"] = headroom_db
-        return rail(iq.real) + 1j * rail(iq.imag)
-
-
-class ImpairmentChain:
-    """Impairments applied in order; the :class:`~spectrumfm_hf.data.base.ChannelTransform` of a whole link.
-
-    Args:
-        transforms: the stages, first applied first.
-    """
-
-    def __init__(self, transforms: Sequence[Impairment]):
-        transforms = tuple(transforms)
-        for stage in transforms:
-            if not isinstance(stage, Impairment):
-                raise SpectrumDataError(f"transforms must be Impairment instances, got {type(stage).__name__}")
-        self.transforms = transforms
-
-    def __repr__(self) -> str:
-        return f"ImpairmentChain({list(self.transforms)!r})"
-
-    def input_lengths(self, num_samples: int) -> list[int]:
-        """Input length of each stage for ``num_samples`` output samples."""
-        lengths = []
-        length = num_samples
-        for stage in reversed(self.transforms):
-            length += stage.history_samples(length)
-            lengths.append(length)
-        return lengths[::-1]
-
-    def history_samples(self, num_samples: int) -> int:
-        """Extra input samples the chain consumes to return ``num_samples`` without transients."""
-        return (self.input_lengths(num_samples)[0] - num_samples) if self.transforms else 0
-
-    def num_uniforms(self, num_samples: int) -> int:
-        return sum(s.num_uniforms(n) for s, n in zip(self.transforms, self.input_lengths(num_samples)))
-
-    def num_normals(self, num_samples: int) -> int:
-        return sum(s.num_normals(n) for s, n in zip(self.transforms, self.input_lengths(num_samples)))
-
-    def apply(
-        self, iq: np.ndarray, uniforms: np.ndarray, normals: np.ndarray, columns: dict[str, np.ndarray], num_samples: int
-    ) -> np.ndarray:
-        """Impair a batch of ``num_samples + history_samples(num_samples)`` samples down to ``num_samples``.
-
-        Args:
-            iq: complex ``(batch, num_samples + history_samples(num_samples))``.
-            uniforms: ``(batch, num_uniforms(num_samples))`` numbers in [0, 1).
-            normals: ``(batch, num_normals(num_samples))`` standard normal numbers.
-            columns: generation-parameter columns, updated in place.
-            num_samples: samples per output capture.
-        """
-        lengths = self.input_lengths(num_samples)
-        iq = np.asarray(iq, dtype=np.complex128)
-        expected = lengths[0] if lengths else num_samples
-        if iq.ndim != 2 or iq.shape[1] != expected:
-            raise SpectrumDataError(f"iq must have shape (batch, {expected}), got {iq.shape}")
-        u_cursor = z_cursor = 0
-        for stage, length, next_length in zip(self.transforms, lengths, lengths[1:] + [num_samples]):
-            nu, nz = stage.num_uniforms(length), stage.num_normals(length)
-            iq = stage.apply(iq, uniforms[:, u_cursor : u_cursor + nu], normals[:, z_cursor : z_cursor + nz], columns)
-            u_cursor, z_cursor = u_cursor + nu, z_cursor + nz
-            # The leading samples hold the stage's start-up transient.
-            iq = iq[:, length - next_length :]
-        return iq
-
-    def apply_in_chunks(
-        self,
-        iq: np.ndarray,
-        uniforms: np.ndarray,
-        normals: np.ndarray,
-        columns: dict[str, np.ndarray],
-        num_samples: int,
-        chunk_examples: int = CHUNK_EXAMPLES,
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """:meth:`apply` to a batch of any size, ``chunk_examples`` rows at a time.
-
-        Rows do not interact, so the result is that of one :meth:`apply` on the whole batch;
-        bounded chunks keep the chain's working set in cache.
-
-        Args:
-            iq: complex ``(batch, num_samples + history_samples(num_samples))``.
-            uniforms: ``(batch, num_uniforms(num_samples))`` numbers in [0, 1).
-            normals: ``(batch, num_normals(num_samples))`` standard normal numbers.
-            columns: generation-parameter columns of the batch, each ``(batch,)``; not modified.
-            num_samples: samples per output capture.
-            chunk_examples: rows per :meth:`apply` call.
-
-        Returns:
-            complex128 ``(batch, num_samples)`` captures, and every column of ``columns`` and
-            those the stages wrote, each ``(batch,)`` with what the stages drew.
-        """
-        batch = len(iq)
-        received = np.empty((batch, num_samples), np.complex128)
-        pieces: dict[str, list[np.ndarray]] = {}
-        for start in range(0, batch, chunk_examples):
-            rows = slice(start, start + chunk_examples)
-            chunk_columns = {name: np.asarray(column)[rows] for name, column in columns.items()}
-            received[rows] = self.apply(iq[rows], uniforms[rows], normals[rows], chunk_columns, num_samples)
-            for name, column in chunk_columns.items():
-                pieces.setdefault(name, []).append(np.asarray(column))
-        return received, {name: np.concatenate(parts) for name, parts in pieces.items()}
-
-    def __call__(self, iq: np.ndarray, rng: np.random.Generator, params: dict[str, Any]) -> np.ndarray:
-        """Impair one capture (stages with memory start from silence), recording draws in ``params``."""
-
-        def impair_padded(row, uniforms, normals, columns):
-            history = np.zeros((1, self.history_samples(row.shape[1])), dtype=np.complex128)
-            return self.apply(np.concatenate([history, row], axis=1), uniforms, normals, columns, row.shape[1])
-
-        return _impair_capture(self, iq, rng, params, impair_padded)
-
-
-def default_impairments() -> ImpairmentChain:
-    """The full link with default ranges, in physical order.
-
-    Transmitter power amplifier, multipath fading with Doppler, receiver sampling (timing
-    and sample-rate offset), carrier frequency and phase offset, thermal noise, oscillator
-    phase noise, IQ imbalance, DC offset, then the ADC.
-    """
-    return ImpairmentChain(
-        [
-            PowerAmplifier(),
-            MultipathFading(),
-            TimingOffset(),
-            CarrierOffset(),
-            AdditiveNoise(),
-            PhaseNoise(),
-            IQImbalance(),
-            DCOffset(),
-            Quantizer(),
-        ]
-    )
+        return F.quantize(iq, bits, headroom_db)

@@ -30,49 +30,31 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
-from scipy.special import erfc
 
-from .base import SpectrumDataError, Transmission, check_num_samples
+from ..base import (
+    SpectrumDataError,
+    Transmission,
+    check_num_samples,
+    check_positive_integer,
+    check_range,
+    python_scalar,
+    scale_uniform,
+)
+from ..dsp import gaussian_nrz_pulse, gaussian_phase_pulse, rrc_pulse, unit_power
+from ..labels import RML2016_10A_CLASSES, RML2018_01A_CLASSES
+from .constellations import constellation
 
 __all__ = [
-    "RML2016_10A_CLASSES",
-    "RML2018_01A_CLASSES",
     "TRANSMITTER_NAMES",
     "TransmitterRanges",
     "Modulator",
     "LinearModulator",
     "FrequencyShiftKeying",
     "AnalogModulator",
-    "constellation",
-    "square_qam",
     "make_transmitter",
     "compatible_groups",
     "render_together",
-    "rrc_pulse",
-    "gaussian_nrz_pulse",
-    "gaussian_phase_pulse",
-    "check_range",
-    "scale_uniform",
 ]
-
-RML2016_10A_CLASSES: tuple[str, ...] = (
-    "8PSK", "AM-DSB", "AM-SSB", "BPSK", "CPFSK", "GFSK", "PAM4", "QAM16", "QAM64", "QPSK", "WBFM",
-)
-"""Label order of RML2016.10a (alphabetical, as the keys of the published pickle sort)."""
-
-RML2018_01A_CLASSES: tuple[str, ...] = (
-    "OOK", "4ASK", "8ASK", "BPSK", "QPSK", "8PSK", "16PSK", "32PSK",
-    "16APSK", "32APSK", "64APSK", "128APSK",
-    "16QAM", "32QAM", "64QAM", "128QAM", "256QAM",
-    "AM-SSB-WC", "AM-SSB-SC", "AM-DSB-WC", "AM-DSB-SC", "FM", "GMSK", "OQPSK",
-)
-"""Label order of RML2018.01A, i.e. the column order of its one-hot ``Y``.
-
-The ``classes.txt`` distributed with the data set lists the names in a different order that
-does not match the one-hot columns; this is the order established by the community by
-inspecting the frames (constellations and spectra) of each column, and it is the one to use
-when reading the HDF5 file.
-"""
 
 # Symbol-pulse support of linear modulations, in symbols. Truncating the RRC at +-5 symbols
 # leaves -29 dB of its energy out at roll-off 0.15 and -37 dB at 0.3, about the spectral
@@ -86,27 +68,6 @@ NUM_HARMONICS = 6
 NUM_PARTIALS = 6
 
 PULSE_SHAPES: tuple[str, ...] = ("rrc", "rectangular", "gaussian")
-
-
-def check_range(argument: str, value: tuple[float, float], low: float, high: float) -> tuple[float, float]:
-    """Validate a ``(min, max)`` range lying within ``[low, high]``; return it as floats.
-
-    Raises:
-        SpectrumDataError: naming ``argument`` when ``value`` is not such a range.
-    """
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise SpectrumDataError(f"{argument} must be a (min, max) pair of numbers, got {value!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi or lo < low or hi > high:
-        raise SpectrumDataError(f"{argument} must be a (min, max) range with {low} <= min <= max <= {high}, got {value!r}")
-    return lo, hi
-
-
-def scale_uniform(u: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
-    """Map numbers in [0, 1) linearly onto ``value_range``."""
-    lo, hi = value_range
-    return lo + (hi - lo) * u
 
 
 @dataclass(frozen=True)
@@ -173,59 +134,6 @@ class TransmitterRanges:
 
 
 # ----------------------------------------------------------------------------- pulses
-
-
-def rrc_pulse(time_symbols: np.ndarray, rolloff: np.ndarray | float) -> np.ndarray:
-    """Root-raised-cosine pulse (unit symbol period, peak at 0) evaluated at arbitrary times.
-
-    Args:
-        time_symbols: times in symbol periods.
-        rolloff: roll-off factor in [0, 1], broadcast against ``time_symbols``.
-    """
-    u = np.asarray(time_symbols, dtype=np.float64)
-    a = np.broadcast_to(np.asarray(rolloff, dtype=np.float64), u.shape)
-    four_au = 4.0 * a * u
-    denominator = np.pi * u * (1.0 - four_au * four_au)
-    singular = np.abs(denominator) < 1e-9
-    safe_den = np.where(singular, 1.0, denominator)
-    value = (np.sin(np.pi * u * (1.0 - a)) + four_au * np.cos(np.pi * u * (1.0 + a))) / safe_den
-    at_zero = 1.0 - a + 4.0 * a / np.pi
-    # At |t| = 1/(4 rolloff) numerator and denominator both vanish; this is the limit.
-    quarter = np.pi / (4.0 * np.maximum(a, 1e-12))
-    at_quarter = a / np.sqrt(2.0) * ((1.0 + 2.0 / np.pi) * np.sin(quarter) + (1.0 - 2.0 / np.pi) * np.cos(quarter))
-    return np.where(singular, np.where(np.abs(u) < 1e-6, at_zero, at_quarter), value)
-
-
-def _gaussian_q(x: np.ndarray) -> np.ndarray:
-    return 0.5 * erfc(x / np.sqrt(2.0))
-
-
-def _gaussian_rate(bt: np.ndarray) -> np.ndarray:
-    """Scale of the Gaussian filter's impulse response in 1/symbol for a given BT."""
-    return 2.0 * np.pi * bt / np.sqrt(np.log(2.0))
-
-
-def gaussian_nrz_pulse(time_symbols: np.ndarray, bt: np.ndarray | float) -> np.ndarray:
-    """A one-symbol rectangle passed through a Gaussian filter of bandwidth-time product ``bt``."""
-    a = _gaussian_rate(np.asarray(bt, dtype=np.float64))
-    u = np.asarray(time_symbols, dtype=np.float64)
-    return _gaussian_q(a * (u - 0.5)) - _gaussian_q(a * (u + 0.5))
-
-
-def gaussian_phase_pulse(time_symbols: np.ndarray, bt: np.ndarray | float) -> np.ndarray:
-    """Integral of the GMSK frequency pulse, rising from 0 to 1/2 (closed form).
-
-    The frequency pulse is ``gaussian_nrz_pulse / 2``; with ``G(v) = v Q(a v) - phi(a v) / a``
-    an antiderivative of ``Q(a v)``, the integral is ``1/2 + (G(t - 1/2) - G(t + 1/2)) / 2``.
-    """
-    a = _gaussian_rate(np.asarray(bt, dtype=np.float64))
-    u = np.asarray(time_symbols, dtype=np.float64)
-
-    def antiderivative(v: np.ndarray) -> np.ndarray:
-        av = a * v
-        return v * _gaussian_q(av) - np.exp(-0.5 * av * av) / (np.sqrt(2.0 * np.pi) * a)
-
-    return 0.5 + 0.5 * (antiderivative(u - 0.5) - antiderivative(u + 0.5))
 
 
 def _gaussian_nrz_occupied_bandwidth_table() -> tuple[np.ndarray, np.ndarray]:
@@ -341,107 +249,7 @@ def _symbol_taps(
     return first, gathered, taps
 
 
-# ----------------------------------------------------------------------------- constellations
-
-
-def _psk(order: int) -> np.ndarray:
-    return np.exp(2j * np.pi * np.arange(order) / order)
-
-
-def _pam(order: int) -> np.ndarray:
-    return (2.0 * np.arange(order) - (order - 1)).astype(np.complex128)
-
-
-def _square_qam(order: int) -> np.ndarray:
-    side = int(round(math.sqrt(order)))
-    levels = 2.0 * np.arange(side) - (side - 1)
-    return (levels[:, None] + 1j * levels[None, :]).ravel()
-
-
-def _cross_qam(order: int) -> np.ndarray:
-    """32- and 128-QAM: a square grid of 36 or 144 points with the four corner blocks removed."""
-    side = {32: 6, 128: 12}[order]
-    corner = {32: 1, 128: 2}[order]
-    levels = 2.0 * np.arange(side) - (side - 1)
-    grid = levels[:, None] + 1j * levels[None, :]
-    limit = levels[-1] - 2 * corner
-    keep = ~((np.abs(grid.real) > limit) & (np.abs(grid.imag) > limit))
-    return grid[keep]
-
-
-def _apsk(ring_sizes: tuple[int, ...], radii: tuple[float, ...], ring_phases: tuple[float, ...]) -> np.ndarray:
-    rings = [
-        radius * np.exp(1j * (phase + 2.0 * np.pi * np.arange(size) / size))
-        for size, radius, phase in zip(ring_sizes, radii, ring_phases)
-    ]
-    return np.concatenate(rings)
-
-
-def _normalised(points: np.ndarray) -> np.ndarray:
-    points = np.asarray(points, dtype=np.complex128)
-    return points / np.sqrt(np.mean(np.abs(points) ** 2))
-
-
-# Ring sizes and radius ratios: DVB-S2 16APSK (4+12, gamma 2.85, rate 3/4) and 32APSK
-# (4+12+16, gammas 2.84 and 5.27, rate 3/4); DVB-S2X 64APSK (4+12+20+28, radii 1, 2.4, 4.3,
-# 7.0, rate 11/15). 128APSK follows the DVB-S2X layout of five 16-point rings and one
-# 48-point outer ring with approximately its radius ratios.
-_CONSTELLATIONS: dict[str, np.ndarray] = {
-    "OOK": np.array([0.0, 1.0], dtype=np.complex128),
-    "BPSK": _psk(2),
-    "QPSK": _psk(4) * np.exp(1j * np.pi / 4),
-    "8PSK": _psk(8),
-    "16PSK": _psk(16),
-    "32PSK": _psk(32),
-    "PAM4": _pam(4),
-    "4ASK": _pam(4),
-    "8ASK": _pam(8),
-    "16QAM": _square_qam(16),
-    "64QAM": _square_qam(64),
-    "256QAM": _square_qam(256),
-    "32QAM": _cross_qam(32),
-    "128QAM": _cross_qam(128),
-    "16APSK": _apsk((4, 12), (1.0, 2.85), (np.pi / 4, np.pi / 12)),
-    "32APSK": _apsk((4, 12, 16), (1.0, 2.84, 5.27), (np.pi / 4, np.pi / 12, 0.0)),
-    "64APSK": _apsk((4, 12, 20, 28), (1.0, 2.4, 4.3, 7.0), (np.pi / 4, np.pi / 12, np.pi / 20, np.pi / 28)),
-    "128APSK": _apsk(
-        (16, 16, 16, 16, 16, 48),
-        (1.0, 1.715, 2.118, 2.681, 2.75, 3.25),
-        (np.pi / 16, 0.0, np.pi / 16, 0.0, np.pi / 16, np.pi / 48),
-    ),
-}
-_CONSTELLATIONS = {name: _normalised(points) for name, points in _CONSTELLATIONS.items()}
-
-
-def constellation(name: str) -> np.ndarray:
-    """Unit-average-power constellation points of a linear modulation (``"16QAM"``, ``"8PSK"``...)."""
-    key = {"QAM16": "16QAM", "QAM64": "64QAM", "OQPSK": "QPSK"}.get(name, name)
-    if key not in _CONSTELLATIONS:
-        raise SpectrumDataError(f"name must be a linear modulation in {sorted(_CONSTELLATIONS)}, got {name!r}")
-    return _CONSTELLATIONS[key].copy()
-
-
-def square_qam(order: int) -> np.ndarray:
-    """Unit-average-power square QAM points (``order`` 4, 16, 64, 256...).
-
-    Point ``side * i + q`` has in-phase level ``2 i - (side - 1)`` and quadrature level
-    ``2 q - (side - 1)`` before scaling, ``side = sqrt(order)``.
-
-    Args:
-        order: constellation size, a square of an integer >= 2.
-    """
-    side = int(round(math.sqrt(order)))
-    if side * side != order or side < 2:
-        raise SpectrumDataError(f"order must be a square QAM size (4, 16, 64, 256), got {order}")
-    return _normalised(_square_qam(order))
-
-
 # ----------------------------------------------------------------------------- transmitters
-
-
-def _unit_power(iq: np.ndarray) -> np.ndarray:
-    power = np.mean(iq.real * iq.real + iq.imag * iq.imag, axis=-1, keepdims=True)
-    return iq / np.sqrt(np.where(power > 0, power, 1.0))
 
 
 def _nan_column(batch: int) -> np.ndarray:
@@ -489,7 +297,7 @@ class Modulator(ABC):
     @staticmethod
     def _finished(iq: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         columns["bandwidth"] = np.minimum(columns["bandwidth"], 1.0)
-        return _unit_power(iq), columns
+        return unit_power(iq), columns
 
     def __call__(self, num_samples: int, rng: np.random.Generator) -> Transmission:
         """One transmission of ``num_samples`` samples drawn from ``rng``."""
@@ -497,7 +305,7 @@ class Modulator(ABC):
         uniforms = rng.random(self.num_uniforms(num_samples))
         iq, columns = self.render(uniforms[None, :], num_samples)
         params: dict[str, Any] = {"modulation": self.name}
-        params.update({key: column[0].item() for key, column in columns.items()})
+        params.update({key: python_scalar(column[0]) for key, column in columns.items()})
         return Transmission(iq=iq[0].astype(np.complex64), params=params)
 
 
@@ -525,7 +333,7 @@ class LinearModulator(Modulator):
 
     def __init__(self, name: str, points: np.ndarray, ranges: TransmitterRanges, offset_quadrature: bool = False):
         self.name = name
-        self.points = _normalised(points)
+        self.points = unit_power(np.asarray(points, dtype=np.complex128))
         self.ranges = ranges
         self.offset_quadrature = bool(offset_quadrature)
 
@@ -538,9 +346,9 @@ class LinearModulator(Modulator):
         return self._render_constellations(uniforms, num_samples, self.points[None, :], np.array([self.points.size]), rows)
 
     def _render_constellations(
-        self, uniforms: np.ndarray, num_samples: int, tables: np.ndarray, orders: np.ndarray, which: np.ndarray
+        self, uniforms: np.ndarray, num_samples: int, tables: np.ndarray, orders: np.ndarray, member_of_row: np.ndarray
     ):
-        """Render row ``b`` with constellation ``tables[which[b], :orders[which[b]]]``."""
+        """Render row ``b`` with constellation ``tables[member_of_row[b], :orders[member_of_row[b]]]``."""
         ranges = self.ranges
         sps = scale_uniform(uniforms[:, 0], ranges.samples_per_symbol)
         shape = np.searchsorted(np.cumsum(ranges.pulse_shape_weights)[:-1], uniforms[:, 1], side="right")
@@ -549,9 +357,9 @@ class LinearModulator(Modulator):
         rows = np.select([shape == 0, shape == 1], [rolloff_index, _RECTANGULAR_ROW], _GAUSSIAN_FIRST_ROW + bt_index)
         rolloff, bt = ROLLOFF_GRID[rolloff_index], BT_GRID[bt_index]
         start = uniforms[:, 3]
-        order = orders[which][:, None]
+        order = orders[member_of_row][:, None]
         symbol_index = np.minimum((uniforms[:, 4:] * order).astype(np.intp), order - 1)
-        symbols = tables[which[:, None], symbol_index]
+        symbols = tables[member_of_row[:, None], symbol_index]
         span = LINEAR_PULSE_SPAN_SYMBOLS
 
         def rail(values: np.ndarray, delay_symbols: float) -> np.ndarray:
@@ -613,8 +421,7 @@ class FrequencyShiftKeying(Modulator):
         modulation_index: float | None = None,
         bt_range: tuple[float, float] | None = None,
     ):
-        if int(order) < 2:
-            raise SpectrumDataError(f"order must be an integer >= 2, got {order!r}")
+        order = check_positive_integer("order", order, minimum=2)
         self.name = name
         self.ranges = ranges
         self.order = int(order)
@@ -793,16 +600,16 @@ def compatible_groups(transmitters: Sequence[Modulator]) -> list[list[int]]:
 
 
 def render_together(
-    transmitters: Sequence[Modulator], which: np.ndarray, uniforms: np.ndarray, num_samples: int
+    transmitters: Sequence[Modulator], member_of_row: np.ndarray, uniforms: np.ndarray, num_samples: int
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Render a batch whose row ``b`` is a transmission of ``transmitters[which[b]]``.
+    """Render a batch whose row ``b`` is a transmission of ``transmitters[member_of_row[b]]``.
 
     Gives the same rows as rendering each transmitter's rows on its own, in one pass: per
     call overhead would otherwise dominate when many classes share a batch.
 
     Args:
         transmitters: one group from :func:`compatible_groups`.
-        which: ``(batch,)`` position in ``transmitters`` of each row.
+        member_of_row: ``(batch,)`` position in ``transmitters`` of each row.
         uniforms: ``(batch, num_uniforms)`` numbers in [0, 1), the same count for every member.
         num_samples: samples per waveform.
     """
@@ -810,16 +617,17 @@ def render_together(
     if not all(_compatible(first, other) for other in transmitters):
         raise SpectrumDataError("transmitters must form one group of compatible_groups()")
     num_samples, uniforms = first._checked(uniforms, num_samples)
-    which = np.asarray(which, dtype=np.intp)
-    if which.shape != (uniforms.shape[0],) or (which.size and not 0 <= which.min() <= which.max() < len(transmitters)):
-        raise SpectrumDataError(f"which must hold one transmitter position per row, got shape {which.shape}")
+    member_of_row = np.asarray(member_of_row, dtype=np.intp)
+    in_range = member_of_row.size == 0 or 0 <= member_of_row.min() <= member_of_row.max() < len(transmitters)
+    if member_of_row.shape != (uniforms.shape[0],) or not in_range:
+        raise SpectrumDataError(f"member_of_row must hold one transmitter position per row, got shape {member_of_row.shape}")
     if len(transmitters) == 1:
         return first._finished(*first._render(uniforms, num_samples))
     orders = np.array([member.points.size for member in transmitters])
     tables = np.zeros((len(transmitters), orders.max()), dtype=np.complex128)
     for position, member in enumerate(transmitters):
         tables[position, : member.points.size] = member.points
-    return first._finished(*first._render_constellations(uniforms, num_samples, tables, orders, which))
+    return first._finished(*first._render_constellations(uniforms, num_samples, tables, orders, member_of_row))
 
 
 def _rml_transmitters(ranges: TransmitterRanges) -> dict[str, Modulator]:

@@ -5,16 +5,15 @@ import pytest
 from scipy.signal import welch
 
 from spectrumfm_hf.data.base import SpectrumDataError
-from spectrumfm_hf.data.modulators import (
-    RML2016_10A_CLASSES,
-    RML2018_01A_CLASSES,
+from spectrumfm_hf.data.dsp import rrc_pulse
+from spectrumfm_hf.data.labels import RML2016_10A_CLASSES, RML2018_01A_CLASSES
+from spectrumfm_hf.data.transmitters import (
     TRANSMITTER_NAMES,
     TransmitterRanges,
     compatible_groups,
     constellation,
     make_transmitter,
     render_together,
-    rrc_pulse,
     square_qam,
 )
 

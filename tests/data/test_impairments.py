@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spectrumfm_hf.data.base import SpectrumDataError
-from spectrumfm_hf.data.channel import (
+from spectrumfm_hf.data.impairments import (
     AdditiveNoise,
     CarrierOffset,
     DCOffset,
@@ -17,7 +17,8 @@ from spectrumfm_hf.data.channel import (
     TimingOffset,
     default_impairments,
 )
-from spectrumfm_hf.data.modulators import TransmitterRanges, make_transmitter
+from spectrumfm_hf.data.impairments import functional
+from spectrumfm_hf.data.transmitters import TransmitterRanges, make_transmitter
 
 
 def _apply(stage, iq, seed=0, columns=None):
@@ -238,3 +239,17 @@ def test_chain_in_chunks_equals_one_pass_and_returns_every_drawn_column():
 def test_bad_impairment_parameters_raise_naming_the_argument(make, argument):
     with pytest.raises(SpectrumDataError, match=argument):
         make()
+
+
+@pytest.mark.parametrize(
+    "stage, impair, recorded",
+    [
+        (CarrierOffset(), functional.carrier_offset, ("cfo", "cfo_drift", "phase_offset_rad")),
+        (IQImbalance(), functional.iq_imbalance, ("iq_gain_imbalance_db", "iq_phase_imbalance_deg")),
+        (Quantizer(), functional.quantize, ("adc_bits", "adc_headroom_db")),
+    ],
+)
+def test_a_transform_is_its_pure_function_at_the_parameters_it_records(stage, impair, recorded):
+    iq, _ = _qpsk(3, 256)
+    impaired, columns = _apply(stage, iq, seed=4)
+    np.testing.assert_array_equal(impaired, impair(iq.astype(np.complex128), *(columns[name] for name in recorded)))
