@@ -61,6 +61,18 @@ def _series(values: Any, name: str) -> np.ndarray:
     return array
 
 
+def _paired_series(
+    pair: Any, name: str, first: tuple[str, str], second: tuple[str, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two equally long series given as a pair; ``first`` and ``second`` are (field name, plural noun)."""
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise PlotInputError(f"{name} must be a ({first[0]}, {second[0]}) pair")
+    x, y = _series(pair[0], f"{name} {first[0]}"), _series(pair[1], f"{name} {second[0]}")
+    if x.shape != y.shape:
+        raise PlotInputError(f"{name}: {x.size} {first[1]} but {y.size} {second[1]}; expected one per {first[0]}")
+    return x, y
+
+
 def _non_empty_mapping(value: Any, name: str, what: str) -> Mapping:
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a dict of {what}, got {type(value).__name__}")
@@ -94,14 +106,7 @@ def plot_accuracy_vs_snr(
     figure = _figure(7.0, 4.5)
     axes = figure.add_subplot()
     for index, (model, pair) in enumerate(accuracy_by_model.items()):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise PlotInputError(f"accuracy_by_model[{model!r}] must be a (snr_db, accuracy) pair")
-        snr_db = _series(pair[0], f"accuracy_by_model[{model!r}] snr_db")
-        accuracy = _series(pair[1], f"accuracy_by_model[{model!r}] accuracy")
-        if snr_db.shape != accuracy.shape:
-            raise PlotInputError(
-                f"accuracy_by_model[{model!r}]: {snr_db.size} SNRs but {accuracy.size} accuracies; expected one per SNR"
-            )
+        snr_db, accuracy = _paired_series(pair, f"accuracy_by_model[{model!r}]", ("snr_db", "SNRs"), ("accuracy", "accuracies"))
         order = np.argsort(snr_db)
         axes.plot(snr_db[order], 100 * accuracy[order], marker="o", markersize=4, label=str(model), **_style(index))
     if chance_accuracy is not None:
@@ -184,12 +189,7 @@ def plot_roc_curves(
     figure = _figure(6.5, 6.0)
     axes = figure.add_subplot()
     for index, (name, pair) in enumerate(curves.items()):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise PlotInputError(f"curves[{name!r}] must be an (is_positive, score) pair")
-        positive = _series(pair[0], f"curves[{name!r}] is_positive")
-        score = _series(pair[1], f"curves[{name!r}] score")
-        if positive.shape != score.shape:
-            raise PlotInputError(f"curves[{name!r}]: {positive.size} labels but {score.size} scores; expected one score per label")
+        positive, score = _paired_series(pair, f"curves[{name!r}]", ("is_positive", "labels"), ("score", "scores"))
         if set(np.unique(positive)) != {0.0, 1.0}:
             raise PlotInputError(f"curves[{name!r}]: is_positive must hold both 0 and 1, got values {np.unique(positive)[:5].tolist()}")
         false_alarm, detection, _ = roc_curve(positive, score)
