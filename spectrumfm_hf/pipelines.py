@@ -575,3 +575,107 @@ def make_pipeline(model_folder: str | os.PathLike[str], task: str | None = None,
 
     task = model_task(model_folder) if task is None else task
     return pipeline(task, model=os.fspath(model_folder), **kwargs)
+
+
+# ------------------------------------------------------------------ live streams
+
+
+class SampleBlockBuffer:
+    """Collects a sample stream into blocks of ``block_windows`` windows, holding at most one block.
+
+    A block spans ``(block_windows - 1) * hop_length + window_length`` samples; the next block
+    starts ``block_windows * hop_length`` samples later, so overlapping windows carry their shared
+    samples over and a hop longer than a window skips the gap. Memory stays one block whatever the
+    stream's length: ask for :attr:`wanted` samples, :meth:`push` them, and consume each block
+    before pushing more.
+
+    Args:
+        window_length: samples per window N.
+        hop_length: samples between window starts.
+        block_windows: windows per block.
+    """
+
+    def __init__(self, window_length: int, hop_length: int, block_windows: int):
+        for name, value in (("window_length", window_length), ("hop_length", hop_length), ("block_windows", block_windows)):
+            _positive_int(value, name)
+        self.block_samples = (block_windows - 1) * hop_length + window_length
+        self.advance = block_windows * hop_length
+        self.first_sample = 0
+        """Stream index of the buffer's first sample."""
+        self._samples = np.empty(self.block_samples, np.complex64)
+        self._filled = 0
+        self._carried = 0  # overlap kept from the previous block: not new samples
+        self._skip = 0  # stream samples between two blocks that no window covers
+
+    @property
+    def wanted(self) -> int:
+        """Samples the buffer takes before the next block is complete."""
+        return self._skip + self.block_samples - self._filled
+
+    def push(self, samples: np.ndarray):
+        """Add ``samples`` (complex, 1-D); yields ``(first_sample, block)`` for each completed block.
+
+        The block is a view of the buffer, valid until the generator resumes.
+        """
+        position, count = 0, samples.shape[0]
+        while position < count:
+            if self._skip:
+                dropped = min(self._skip, count - position)
+                self._skip -= dropped
+                position += dropped
+                continue
+            taken = min(self.block_samples - self._filled, count - position)
+            self._samples[self._filled : self._filled + taken] = samples[position : position + taken]
+            self._filled += taken
+            position += taken
+            if self._filled == self.block_samples:
+                yield self.first_sample, self._samples
+                kept = max(self.block_samples - self.advance, 0)
+                self._samples[:kept] = self._samples[self.advance :]
+                self._filled = self._carried = kept
+                self._skip = max(self.advance - self.block_samples, 0)
+                self.first_sample += self.advance
+
+    def remainder(self) -> tuple[int, np.ndarray] | None:
+        """At the end of the stream: ``(first_sample, samples)`` of the last, partial block, or None
+        when no window starts in what is left (as the feature extractor cuts a whole capture)."""
+        if self._filled > self._carried:
+            return self.first_sample, self._samples[: self._filled]
+        return None
+
+
+def predict_stream(pipe: _IQPipeline, read_samples, block_windows: int, sample_rate: float | None = None):
+    """Predictions for a sample stream, one result per block of ``block_windows`` windows.
+
+    Windows are cut exactly as the feature extractor cuts the whole stream as one capture, so
+    the labels match those of the pipeline on the whole recording.
+
+    Args:
+        pipe: an IQ pipeline.
+        read_samples: ``read_samples(most)`` returns up to ``most`` complex samples (fewer as they
+            arrive) and an empty array at the end of the stream.
+        block_windows: windows per result.
+        sample_rate: the stream's sample rate in Hz (for window start times).
+
+    Yields:
+        The pipeline's result for each block, with ``block`` (its number from 0),
+        ``first_sample`` and ``num_samples``; window starts count from the stream's first sample.
+    """
+    extractor = pipe.feature_extractor
+    buffer = SampleBlockBuffer(extractor.window_length, extractor.hop_length, block_windows)
+    number = 0
+
+    def result(first_sample: int, samples: np.ndarray) -> dict[str, Any]:
+        prediction = pipe(samples, first_sample=first_sample, sample_rate=sample_rate)
+        return {"block": number, "first_sample": first_sample, "num_samples": int(samples.shape[0]), **prediction}
+
+    while True:
+        samples = read_samples(buffer.wanted)
+        if samples.shape[0] == 0:
+            break
+        for first_sample, block in buffer.push(samples):
+            yield result(first_sample, block)
+            number += 1
+    last = buffer.remainder()
+    if last is not None:
+        yield result(*last)
