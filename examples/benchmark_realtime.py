@@ -54,7 +54,9 @@ def lscpu_model_name() -> str:
     return cpu_features().model_name
 
 
-def seconds_per_block(classify, block: np.ndarray, sample_rate_hz: float, budget_seconds: float) -> list[float]:
+def seconds_per_block(
+    classify, block: np.ndarray, sample_rate_hz: float, budget_seconds: float
+) -> list[float]:
     """Wall times of predicting ``block`` repeatedly for about ``budget_seconds`` (after one warm-up)."""
     classify(block, sample_rate=sample_rate_hz)
     times: list[float] = []
@@ -68,10 +70,28 @@ def seconds_per_block(classify, block: np.ndarray, sample_rate_hz: float, budget
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", nargs="+", choices=sorted(CONFIGS), default=["small", "paper"], help="model sizes to time")
-    parser.add_argument("--block-windows", type=int, default=64, help="128-sample windows per prediction call (one output line)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="timing budget per configuration, in seconds")
-    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="torch threads (default: usable cores)")
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        choices=sorted(CONFIGS),
+        default=["small", "paper"],
+        help="model sizes to time",
+    )
+    parser.add_argument(
+        "--block-windows",
+        type=int,
+        default=64,
+        help="128-sample windows per prediction call (one output line)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="timing budget per configuration, in seconds"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="torch threads (default: usable cores)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and of the noise capture")
     args = parser.parse_args()
 
@@ -79,31 +99,42 @@ def main() -> None:
     cpu = lscpu_model_name()
     rng = np.random.default_rng(args.seed)
     extractor = SpectrumFMFeatureExtractor()
-    block = (rng.normal(size=args.block_windows * extractor.window_length)
-             + 1j * rng.normal(size=args.block_windows * extractor.window_length)).astype(np.complex64)
+    block = (
+        rng.normal(size=args.block_windows * extractor.window_length)
+        + 1j * rng.normal(size=args.block_windows * extractor.window_length)
+    ).astype(np.complex64)
     for name in args.configs:
         torch.manual_seed(args.seed)
-        model = SpectrumFMForSequenceClassification(SpectrumFMConfig(num_labels=NUM_CLASSES, **CONFIGS[name])).eval()
-        classify = pipeline(CLASSIFICATION_TASK, model=model, feature_extractor=extractor, batch_size=args.block_windows)
+        model = SpectrumFMForSequenceClassification(
+            SpectrumFMConfig(num_labels=NUM_CLASSES, **CONFIGS[name])
+        ).eval()
+        classify = pipeline(
+            CLASSIFICATION_TASK, model=model, feature_extractor=extractor, batch_size=args.block_windows
+        )
         times = seconds_per_block(classify, block, SDR_RATES_HZ["1 MS/s"], args.seconds)
         median = statistics.median(times)
         sustained = block.shape[0] / median
         for rate_name, rate_hz in SDR_RATES_HZ.items():
             real_time_factor = rate_hz / sustained
-            print(json.dumps({
-                "config": name,
-                **{key: CONFIGS[name][key] for key in ("hidden_size", "num_hidden_layers")},
-                "sdr_rate": rate_name,
-                "sustained_samples_per_second": round(sustained),
-                "real_time_factor": round(real_time_factor, 3),
-                "keeps_up": real_time_factor < 1,
-                "block_windows": args.block_windows,
-                "median_block_seconds": round(median, 5),
-                "timed_blocks": len(times),
-                "precision": "fp32",
-                "torch_threads": torch.get_num_threads(),
-                "cpu": cpu,
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "config": name,
+                        **{key: CONFIGS[name][key] for key in ("hidden_size", "num_hidden_layers")},
+                        "sdr_rate": rate_name,
+                        "sustained_samples_per_second": round(sustained),
+                        "real_time_factor": round(real_time_factor, 3),
+                        "keeps_up": real_time_factor < 1,
+                        "block_windows": args.block_windows,
+                        "median_block_seconds": round(median, 5),
+                        "timed_blocks": len(times),
+                        "precision": "fp32",
+                        "torch_threads": torch.get_num_threads(),
+                        "cpu": cpu,
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -27,13 +27,19 @@ from typing import Any
 
 import numpy as np
 import torch
+
+# isort: off
+# The model module first: importing transformers' pipelines before it would have the package's
+# Auto registration import the model module while transformers.modeling_utils is half-initialised.
+from .modeling_spectrumfm import SpectrumFMForAnomalyDetection, SpectrumFMForSequenceClassification
 from transformers import Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
+
+# isort: on
 
 from .configuration_spectrumfm import SpectrumFMInputError, SpectrumFMInputTypeError
 from .data.base import SpectrumDataError, iq_to_real
 from .data.formats.raw import check_datatype, components_to_real
-from .modeling_spectrumfm import SpectrumFMForAnomalyDetection, SpectrumFMForSequenceClassification
 
 CLASSIFICATION_TASK = "iq-classification"
 ANOMALY_DETECTION_TASK = "iq-anomaly-detection"
@@ -65,11 +71,15 @@ class Capture:
 
 
 def check_sample_rate(sample_rate_hz: Any, name: str = "sample_rate") -> float | None:
-    """``sample_rate_hz`` as a positive finite float in Hz (None stays None), else a ValueError naming ``name``."""
+    """``sample_rate_hz`` as a positive, finite float in Hz (None stays None); errors name ``name``."""
     if sample_rate_hz is None:
         return None
-    if isinstance(sample_rate_hz, bool) or not isinstance(sample_rate_hz, (int, float, np.integer, np.floating)):
-        raise SpectrumFMInputTypeError(f"{name} must be a number of samples per second, got {type(sample_rate_hz).__name__}")
+    if isinstance(sample_rate_hz, bool) or not isinstance(
+        sample_rate_hz, (int, float, np.integer, np.floating)
+    ):
+        raise SpectrumFMInputTypeError(
+            f"{name} must be a number of samples per second, got {type(sample_rate_hz).__name__}"
+        )
     if not np.isfinite(sample_rate_hz) or sample_rate_hz <= 0:
         raise SpectrumFMInputError(f"{name} must be a positive, finite rate in Hz, got {sample_rate_hz!r}")
     return float(sample_rate_hz)
@@ -80,7 +90,9 @@ def raw_datatype(raw_format: str) -> str:
     try:
         return RAW_FORMATS[raw_format]
     except (KeyError, TypeError):
-        raise SpectrumDataError(f"raw_format must be one of {sorted(RAW_FORMATS)}, got {raw_format!r}") from None
+        raise SpectrumDataError(
+            f"raw_format must be one of {sorted(RAW_FORMATS)}, got {raw_format!r}"
+        ) from None
 
 
 def bytes_per_sample(raw_format: str) -> int:
@@ -103,7 +115,8 @@ def decode_samples(buffer: bytes | bytearray | memoryview | np.ndarray, raw_form
     else:
         if len(buffer) % (2 * component.itemsize):
             raise SpectrumDataError(
-                f"{len(buffer)} bytes is not a whole number of {raw_format} samples ({2 * component.itemsize} bytes each)"
+                f"{len(buffer)} bytes is not a whole number of {raw_format} samples "
+                f"({2 * component.itemsize} bytes each)"
             )
         components = np.frombuffer(buffer, dtype=component)
     real = components_to_real(components.reshape(-1, 2), datatype)
@@ -119,7 +132,7 @@ def _raw_format_of(path: Path, raw_format: str | None) -> str | None:
 
 
 def capture_kind(path: str | os.PathLike[str], raw_format: str | None = None) -> str:
-    """``"sigmf"``, ``"npy"`` or the raw format of ``path``, from its name or ``raw_format``; else a ValueError."""
+    """``"sigmf"``, ``"npy"`` or the raw format of ``path`` (from its name, or ``raw_format`` when given)."""
     path = Path(path)
     name = path.name.lower()
     if raw_format is None and name.endswith(SIGMF_SUFFIXES):
@@ -130,7 +143,8 @@ def capture_kind(path: str | os.PathLike[str], raw_format: str | None = None) ->
     if kind is None:
         raise SpectrumDataError(
             f"{os.fspath(path)}: cannot tell the sample format from the name; expected a SigMF recording "
-            f"({', '.join(SIGMF_SUFFIXES)}), a .npy array or raw {', '.join('.' + f for f in RAW_FORMATS)} samples "
+            f"({', '.join(SIGMF_SUFFIXES)}), a .npy array or raw "
+            f"{', '.join('.' + f for f in RAW_FORMATS)} samples "
             "(or give the raw format explicitly)"
         )
     return kind
@@ -146,7 +160,8 @@ def open_raw_samples(path: str | os.PathLike[str], raw_format: str) -> np.memmap
         raise SpectrumDataError(f"{os.fspath(path)}: the file is empty; expected {raw_format} samples")
     if size % sample_bytes:
         raise SpectrumDataError(
-            f"{os.fspath(path)}: {size} bytes is not a whole number of {raw_format} samples ({sample_bytes} bytes "
+            f"{os.fspath(path)}: {size} bytes is not a whole number of {raw_format} samples "
+            f"({sample_bytes} bytes "
             "each); the file is truncated or not in this format"
         )
     return np.memmap(path, dtype=component, mode="r").reshape(-1, 2)
@@ -158,7 +173,9 @@ def _file_size(path: Path) -> int:
     except FileNotFoundError:
         raise SpectrumDataError(f"{os.fspath(path)}: no such file") from None
     except OSError as error:
-        raise SpectrumDataError(f"{os.fspath(path)}: cannot read the file: {error.strerror or error}") from None
+        raise SpectrumDataError(
+            f"{os.fspath(path)}: cannot read the file: {error.strerror or error}"
+        ) from None
 
 
 def _read_sigmf(path: Path) -> Capture:
@@ -168,22 +185,29 @@ def _read_sigmf(path: Path) -> Capture:
 
     names = get_sigmf_filenames(path)
     if not any(names[key].is_file() for key in ("meta_fn", "archive_fn")):
-        raise SpectrumDataError(f"{os.fspath(path)}: no such SigMF recording (looked for {names['meta_fn'].name})")
+        raise SpectrumDataError(
+            f"{os.fspath(path)}: no such SigMF recording (looked for {names['meta_fn'].name})"
+        )
     try:
         handle = sigmf.fromfile(os.fspath(path), autoscale=False)
     except (SigMFError, OSError, ValueError, KeyError, TypeError) as error:
         raise SpectrumDataError(f"{os.fspath(path)}: not a readable SigMF recording: {error}") from error
     if not isinstance(handle, SigMFFile):
-        raise SpectrumDataError(f"{os.fspath(path)}: expected one SigMF recording, got {type(handle).__name__}")
+        raise SpectrumDataError(
+            f"{os.fspath(path)}: expected one SigMF recording, got {type(handle).__name__}"
+        )
     datatype = handle.get_global_field("core:datatype")
     check_datatype(datatype, os.fspath(path))
     if handle.num_channels != 1:
-        raise SpectrumDataError(f"{os.fspath(path)}: {handle.num_channels} channels; expected a single-channel recording")
+        raise SpectrumDataError(
+            f"{os.fspath(path)}: {handle.num_channels} channels; expected a single-channel recording"
+        )
     if names["data_fn"].is_file():
         sample_bytes = 2 * check_datatype(datatype, os.fspath(path))[0].itemsize
         if _file_size(names["data_fn"]) % sample_bytes:
             raise SpectrumDataError(
-                f"{os.fspath(names['data_fn'])}: not a whole number of {datatype} samples; the file is truncated"
+                f"{os.fspath(names['data_fn'])}: not a whole number of {datatype} samples; "
+                "the file is truncated"
             )
     if int(handle.sample_count) == 0:
         raise SpectrumDataError(f"{os.fspath(path)}: the recording holds no samples")
@@ -233,9 +257,14 @@ def read_capture(
     kind = capture_kind(path, raw_format)
     if kind == "sigmf":
         capture = _read_sigmf(path)
-        if sample_rate is not None and capture.sample_rate_hz is not None and sample_rate != capture.sample_rate_hz:
+        if (
+            sample_rate is not None
+            and capture.sample_rate_hz is not None
+            and sample_rate != capture.sample_rate_hz
+        ):
             raise SpectrumDataError(
-                f"sample_rate is {sample_rate} Hz but {os.fspath(path)} was recorded at {capture.sample_rate_hz} Hz"
+                f"sample_rate is {sample_rate} Hz but {os.fspath(path)} was recorded at "
+                f"{capture.sample_rate_hz} Hz"
             )
         return Capture(capture.iq, capture.sample_rate_hz or sample_rate)
     if kind == "npy":
@@ -253,7 +282,9 @@ def _accepts_window_positions(feature_extractor: Any) -> bool:
         return False
 
 
-def extract_windows(feature_extractor: Any, iq: Any, sample_rate: float | None = None) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+def extract_windows(
+    feature_extractor: Any, iq: Any, sample_rate: float | None = None
+) -> tuple[dict[str, torch.Tensor], np.ndarray]:
     """Window one capture: the model's inputs and each window's first sample.
 
     Extractors that return window positions only on request get ``return_window_positions=True``;
@@ -274,9 +305,14 @@ def extract_windows(feature_extractor: Any, iq: Any, sample_rate: float | None =
         options["return_window_positions"] = True
     features = feature_extractor(iq, **options)
     if "window_start" not in features:
-        raise SpectrumFMInputError(f"{type(feature_extractor).__name__} did not return window_start; expected a SpectrumFM feature extractor")
+        raise SpectrumFMInputError(
+            f"{type(feature_extractor).__name__} did not return window_start; "
+            "expected a SpectrumFM feature extractor"
+        )
     if "capture_index" in features and int(features["capture_index"].max()) > 0:
-        raise SpectrumFMInputError("the input holds several captures; pass them as a list to get one result each")
+        raise SpectrumFMInputError(
+            "the input holds several captures; pass them as a list to get one result each"
+        )
     model_inputs = {name: features[name] for name in ("input_values", "attention_mask") if name in features}
     return model_inputs, features["window_start"].numpy().astype(np.int64)
 
@@ -288,9 +324,13 @@ def adapter_base_path(adapter_folder: str | os.PathLike[str]) -> str:
     try:
         base = json.loads(config_path.read_text(encoding="utf-8"))["base_model_name_or_path"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise SpectrumFMInputError(f"{os.fspath(config_path)}: not a PEFT adapter config with base_model_name_or_path: {error}") from error
+        raise SpectrumFMInputError(
+            f"{os.fspath(config_path)}: not a PEFT adapter config with base_model_name_or_path: {error}"
+        ) from error
     if not isinstance(base, str) or not base:
-        raise SpectrumFMInputError(f"{os.fspath(config_path)}: base_model_name_or_path is empty; expected the base model's folder")
+        raise SpectrumFMInputError(
+            f"{os.fspath(config_path)}: base_model_name_or_path is empty; expected the base model's folder"
+        )
     relative = Path(adapter_folder) / base
     return os.fspath(relative) if not Path(base).is_absolute() and relative.is_dir() else base
 
@@ -308,7 +348,9 @@ def model_task(model_folder: str | os.PathLike[str]) -> str:
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise SpectrumFMInputError(f"{os.fspath(config_path)}: expected a model's config.json: {error}") from error
+        raise SpectrumFMInputError(
+            f"{os.fspath(config_path)}: expected a model's config.json: {error}"
+        ) from error
     architectures = config.get("architectures") or []
     if SpectrumFMForAnomalyDetection.__name__ in architectures or config.get("anomaly_threshold") is not None:
         return ANOMALY_DETECTION_TASK
@@ -332,7 +374,8 @@ class _TaskModelLoader:
 
         base_kwargs = dict(kwargs)
         if (Path(folder) / "config.json").is_file():
-            # The adapter's own config holds the task's head size and labels; the base may be a pre-training checkpoint.
+            # The adapter's own config holds the task's head size and labels; the base may be a
+            # pre-training checkpoint.
             base_kwargs["config"] = cls.model_class.config_class.from_pretrained(folder)
         base = cls.model_class.from_pretrained(adapter_base_path(folder), **base_kwargs)
         # Merged, the adapter costs nothing at inference time.
@@ -355,7 +398,10 @@ def load_task_model(model_folder: str | os.PathLike[str], task: str | None = Non
         task: :data:`CLASSIFICATION_TASK` or :data:`ANOMALY_DETECTION_TASK`; from the folder when None.
     """
     task = model_task(model_folder) if task is None else task
-    loaders = {CLASSIFICATION_TASK: _ClassificationModelLoader, ANOMALY_DETECTION_TASK: _AnomalyDetectionModelLoader}
+    loaders = {
+        CLASSIFICATION_TASK: _ClassificationModelLoader,
+        ANOMALY_DETECTION_TASK: _AnomalyDetectionModelLoader,
+    }
     if task not in loaders:
         raise SpectrumFMInputError(f"task must be one of {sorted(loaders)}, got {task!r}")
     return loaders[task].from_pretrained(model_folder).eval()
@@ -427,8 +473,14 @@ class _IQPipeline(Pipeline):
             raw_datatype(raw_format)
             preprocess["raw_format"] = raw_format
         if first_sample is not None:
-            if isinstance(first_sample, bool) or not isinstance(first_sample, (int, np.integer)) or first_sample < 0:
-                raise SpectrumFMInputError(f"first_sample must be a non-negative integer, got {first_sample!r}")
+            if (
+                isinstance(first_sample, bool)
+                or not isinstance(first_sample, (int, np.integer))
+                or first_sample < 0
+            ):
+                raise SpectrumFMInputError(
+                    f"first_sample must be a non-negative integer, got {first_sample!r}"
+                )
             preprocess["first_sample"] = int(first_sample)
         forward = {} if windows_per_forward is None else {"windows_per_forward": windows_per_forward}
         return preprocess, forward, self._sanitize_postprocess(**postprocess_parameters)
@@ -442,7 +494,11 @@ class _IQPipeline(Pipeline):
         return torch.inference_mode
 
     def preprocess(
-        self, inputs: Any, sample_rate: float | None = None, raw_format: str | None = None, first_sample: int = 0
+        self,
+        inputs: Any,
+        sample_rate: float | None = None,
+        raw_format: str | None = None,
+        first_sample: int = 0,
     ) -> dict[str, Any]:
         if isinstance(inputs, (str, os.PathLike)):
             capture = read_capture(inputs, sample_rate=sample_rate, raw_format=raw_format)
@@ -458,11 +514,15 @@ class _IQPipeline(Pipeline):
             "sample_rate_hz": sample_rate,
         }
 
-    def _forward(self, model_inputs: dict[str, Any], windows_per_forward: int | None = None) -> dict[str, Any]:
+    def _forward(
+        self, model_inputs: dict[str, Any], windows_per_forward: int | None = None
+    ) -> dict[str, Any]:
         step = windows_per_forward or self._batch_size or DEFAULT_WINDOWS_PER_FORWARD
         values, mask = model_inputs["input_values"], model_inputs.get("attention_mask")
         outputs = [
-            self._window_outputs(values[start : start + step], None if mask is None else mask[start : start + step])
+            self._window_outputs(
+                values[start : start + step], None if mask is None else mask[start : start + step]
+            )
             for start in range(0, values.shape[0], step)
         ]
         return {
@@ -471,7 +531,9 @@ class _IQPipeline(Pipeline):
             "sample_rate_hz": model_inputs["sample_rate_hz"],
         }
 
-    def _window_outputs(self, input_values: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def _window_outputs(
+        self, input_values: torch.Tensor, attention_mask: torch.Tensor | None
+    ) -> torch.Tensor:
         raise NotImplementedError
 
     @staticmethod
@@ -491,7 +553,9 @@ class IQClassificationPipeline(_IQPipeline):
     without a sample rate), ``label`` and ``score`` (its probability).
     """
 
-    def _window_outputs(self, input_values: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def _window_outputs(
+        self, input_values: torch.Tensor, attention_mask: torch.Tensor | None
+    ) -> torch.Tensor:
         logits = self.model(input_values=input_values, attention_mask=attention_mask).logits
         return torch.softmax(logits.float(), dim=-1)
 
@@ -510,7 +574,9 @@ class IQClassificationPipeline(_IQPipeline):
             "sample_rate_hz": model_outputs["sample_rate_hz"],
             "windows": [
                 {"start_sample": start, "start_time_s": time, "label": names[index], "score": probability}
-                for start, time, index, probability in zip(starts, times, best.tolist(), best_probability.tolist())
+                for start, time, index, probability in zip(
+                    starts, times, best.tolist(), best_probability.tolist()
+                )
             ],
         }
 
@@ -529,11 +595,17 @@ class IQAnomalyDetectionPipeline(_IQPipeline):
         super()._sanitize_postprocess(**parameters)
         if threshold is None:
             return {}
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) or not np.isfinite(threshold):
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float, np.integer, np.floating))
+            or not np.isfinite(threshold)
+        ):
             raise SpectrumFMInputError(f"threshold must be a finite anomaly score, got {threshold!r}")
         return {"threshold": float(threshold)}
 
-    def _window_outputs(self, input_values: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def _window_outputs(
+        self, input_values: torch.Tensor, attention_mask: torch.Tensor | None
+    ) -> torch.Tensor:
         return self.model(input_values=input_values, attention_mask=attention_mask).anomaly_score.float()
 
     def postprocess(self, model_outputs: dict[str, Any], threshold: float | None = None) -> dict[str, Any]:
@@ -549,7 +621,9 @@ class IQAnomalyDetectionPipeline(_IQPipeline):
             "threshold": threshold,
             "is_anomaly": None if threshold is None else any(flagged),
             "max_anomaly_score": float(scores.max()),
-            "anomalous_windows": None if threshold is None else [window for window in windows if window["is_anomaly"]],
+            "anomalous_windows": (
+                None if threshold is None else [window for window in windows if window["is_anomaly"]]
+            ),
             "sample_rate_hz": model_outputs["sample_rate_hz"],
             "windows": windows,
         }
@@ -563,7 +637,9 @@ PIPELINE_REGISTRY.register_pipeline(
 )
 
 
-def make_pipeline(model_folder: str | os.PathLike[str], task: str | None = None, **kwargs: Any) -> _IQPipeline:
+def make_pipeline(
+    model_folder: str | os.PathLike[str], task: str | None = None, **kwargs: Any
+) -> _IQPipeline:
     """The pipeline for a model or adapter folder, its task read from the folder when ``task`` is None.
 
     Args:
@@ -596,7 +672,11 @@ class SampleBlockBuffer:
     """
 
     def __init__(self, window_length: int, hop_length: int, block_windows: int):
-        for name, value in (("window_length", window_length), ("hop_length", hop_length), ("block_windows", block_windows)):
+        for name, value in (
+            ("window_length", window_length),
+            ("hop_length", hop_length),
+            ("block_windows", block_windows),
+        ):
             _positive_int(value, name)
         self.block_samples = (block_windows - 1) * hop_length + window_length
         self.advance = block_windows * hop_length
@@ -667,7 +747,12 @@ def predict_stream(pipe: _IQPipeline, read_samples, block_windows: int, sample_r
 
     def result(first_sample: int, samples: np.ndarray) -> dict[str, Any]:
         prediction = pipe(samples, first_sample=first_sample, sample_rate=sample_rate)
-        return {"block": number, "first_sample": first_sample, "num_samples": int(samples.shape[0]), **prediction}
+        return {
+            "block": number,
+            "first_sample": first_sample,
+            "num_samples": int(samples.shape[0]),
+            **prediction,
+        }
 
     while True:
         samples = read_samples(buffer.wanted)

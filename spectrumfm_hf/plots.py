@@ -69,7 +69,9 @@ def _paired_series(
         raise PlotInputError(f"{name} must be a ({first[0]}, {second[0]}) pair")
     x, y = _series(pair[0], f"{name} {first[0]}"), _series(pair[1], f"{name} {second[0]}")
     if x.shape != y.shape:
-        raise PlotInputError(f"{name}: {x.size} {first[1]} but {y.size} {second[1]}; expected one per {first[0]}")
+        raise PlotInputError(
+            f"{name}: {x.size} {first[1]} but {y.size} {second[1]}; expected one per {first[0]}"
+        )
     return x, y
 
 
@@ -106,11 +108,17 @@ def plot_accuracy_vs_snr(
     figure = _figure(7.0, 4.5)
     axes = figure.add_subplot()
     for index, (model, pair) in enumerate(accuracy_by_model.items()):
-        snr_db, accuracy = _paired_series(pair, f"accuracy_by_model[{model!r}]", ("snr_db", "SNRs"), ("accuracy", "accuracies"))
+        snr_db, accuracy = _paired_series(
+            pair, f"accuracy_by_model[{model!r}]", ("snr_db", "SNRs"), ("accuracy", "accuracies")
+        )
         order = np.argsort(snr_db)
-        axes.plot(snr_db[order], 100 * accuracy[order], marker="o", markersize=4, label=str(model), **_style(index))
+        axes.plot(
+            snr_db[order], 100 * accuracy[order], marker="o", markersize=4, label=str(model), **_style(index)
+        )
     if chance_accuracy is not None:
-        axes.axhline(100 * chance_accuracy, color="grey", linestyle=":", label=f"chance ({100 * chance_accuracy:.1f}%)")
+        axes.axhline(
+            100 * chance_accuracy, color="grey", linestyle=":", label=f"chance ({100 * chance_accuracy:.1f}%)"
+        )
     axes.set_ylim(0, 100)
     axes.set_xlabel("SNR (dB)")
     axes.set_ylabel("accuracy (%)")
@@ -138,9 +146,14 @@ def plot_confusion_matrix(
     counts = np.asarray(confusion, dtype=np.float64)
     names = [str(name) for name in class_names]
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
-        raise PlotInputError(f"confusion must be a square (classes, classes) matrix, got shape {counts.shape}")
+        raise PlotInputError(
+            f"confusion must be a square (classes, classes) matrix, got shape {counts.shape}"
+        )
     if counts.shape[0] != len(names):
-        raise PlotInputError(f"confusion has {counts.shape[0]} classes but class_names has {len(names)}; expected one name per class")
+        raise PlotInputError(
+            f"confusion has {counts.shape[0]} classes but class_names has {len(names)}; "
+            "expected one name per class"
+        )
     if not np.isfinite(counts).all() or (counts < 0).any():
         raise PlotInputError("confusion must hold finite, non-negative counts")
     totals = counts.sum(axis=1, keepdims=True)
@@ -154,7 +167,13 @@ def plot_confusion_matrix(
     colourbar.set_label("fraction of the true class")
     ticks = np.arange(classes)
     few = classes <= 12
-    axes.set_xticks(ticks, names, rotation=45 if few else 90, ha="right" if few else "center", fontsize="small" if few else "x-small")
+    axes.set_xticks(
+        ticks,
+        names,
+        rotation=45 if few else 90,
+        ha="right" if few else "center",
+        fontsize="small" if few else "x-small",
+    )
     axes.set_yticks(ticks, names, fontsize="small" if few else "x-small")
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
@@ -164,8 +183,15 @@ def plot_confusion_matrix(
     for row, column in cells:
         value = normalised[row, column]
         # Dark cells get white text so the number stays readable.
-        axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize="x-small" if classes > 8 else "small",
-                  color="white" if value > 0.5 else "black")
+        axes.text(
+            column,
+            row,
+            f"{value:.2f}",
+            ha="center",
+            va="center",
+            fontsize="x-small" if classes > 8 else "small",
+            color="white" if value > 0.5 else "black",
+        )
     return _save(figure, path)
 
 
@@ -189,12 +215,22 @@ def plot_roc_curves(
     figure = _figure(6.5, 6.0)
     axes = figure.add_subplot()
     for index, (name, pair) in enumerate(curves.items()):
-        positive, score = _paired_series(pair, f"curves[{name!r}]", ("is_positive", "labels"), ("score", "scores"))
+        positive, score = _paired_series(
+            pair, f"curves[{name!r}]", ("is_positive", "labels"), ("score", "scores")
+        )
         if set(np.unique(positive)) != {0.0, 1.0}:
-            raise PlotInputError(f"curves[{name!r}]: is_positive must hold both 0 and 1, got values {np.unique(positive)[:5].tolist()}")
+            raise PlotInputError(
+                f"curves[{name!r}]: is_positive must hold both 0 and 1, "
+                f"got values {np.unique(positive)[:5].tolist()}"
+            )
         false_alarm, detection, _ = roc_curve(positive, score)
-        axes.plot(false_alarm, detection, label=f"{name} (AUC = {auc(false_alarm, detection):.3f})", linewidth=1.6,
-                  **_style(index))
+        axes.plot(
+            false_alarm,
+            detection,
+            label=f"{name} (AUC = {auc(false_alarm, detection):.3f})",
+            linewidth=1.6,
+            **_style(index),
+        )
     axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance (AUC = 0.500)")
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1.01)
@@ -227,14 +263,21 @@ def plot_loss_curves(
     training = [entry for entry in log_history if isinstance(entry, Mapping) and "loss" in entry]
     validation = [entry for entry in log_history if isinstance(entry, Mapping) and "eval_loss" in entry]
     if not training and not validation:
-        raise PlotInputError("log_history holds no entry with 'loss' or 'eval_loss'; expected a Trainer's state.log_history")
+        raise PlotInputError(
+            "log_history holds no entry with 'loss' or 'eval_loss'; expected a Trainer's state.log_history"
+        )
     x_key = "epoch" if all("epoch" in entry for entry in training + validation) else "step"
     figure = _figure(7.0, 4.5)
     axes = figure.add_subplot()
     losses = []
     for entries, key, label, style in (
         (training, "loss", "training", {"color": "tab:blue", "linewidth": 1.4}),
-        (validation, "eval_loss", "validation", {"color": "tab:orange", "marker": "o", "markersize": 4, "linewidth": 1.6}),
+        (
+            validation,
+            "eval_loss",
+            "validation",
+            {"color": "tab:orange", "marker": "o", "markersize": 4, "linewidth": 1.6},
+        ),
     ):
         if not entries:
             continue
@@ -283,11 +326,19 @@ def plot_tsne(
     classes = np.asarray(labels)
     names = [str(name) for name in class_names]
     if vectors.ndim != 2 or vectors.shape[0] < 4:
-        raise PlotInputError(f"embeddings must be (examples, features) with at least 4 examples, got shape {vectors.shape}")
+        raise PlotInputError(
+            f"embeddings must be (examples, features) with at least 4 examples, got shape {vectors.shape}"
+        )
     if classes.shape != (vectors.shape[0],) or classes.dtype.kind not in "iu":
-        raise PlotInputError(f"labels must be {vectors.shape[0]} integer class indices, got {classes.dtype} of shape {classes.shape}")
+        raise PlotInputError(
+            f"labels must be {vectors.shape[0]} integer class indices, "
+            f"got {classes.dtype} of shape {classes.shape}"
+        )
     if classes.min() < 0 or classes.max() >= len(names):
-        raise PlotInputError(f"labels must lie in [0, {len(names)}) (one name per class), got range [{classes.min()}, {classes.max()}]")
+        raise PlotInputError(
+            f"labels must lie in [0, {len(names)}) (one name per class), "
+            f"got range [{classes.min()}, {classes.max()}]"
+        )
     if not np.isfinite(vectors).all():
         raise PlotInputError("embeddings hold NaN or Inf; expected finite vectors")
     if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 4:
@@ -304,13 +355,26 @@ def plot_tsne(
     present = np.unique(classes)
     for index, class_index in enumerate(present):
         chosen = classes == class_index
-        axes.scatter(points[chosen, 0], points[chosen, 1], s=9, alpha=0.75, label=names[class_index],
-                     color=_style(index)["color"], linewidths=0)
+        axes.scatter(
+            points[chosen, 0],
+            points[chosen, 1],
+            s=9,
+            alpha=0.75,
+            label=names[class_index],
+            color=_style(index)["color"],
+            linewidths=0,
+        )
     axes.set_xlabel("t-SNE dimension 1 (arbitrary units)")
     axes.set_ylabel("t-SNE dimension 2 (arbitrary units)")
     axes.set_title(f"{title} ({vectors.shape[0]} examples)")
-    axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small" if len(present) <= 12 else "x-small",
-                markerscale=2.0, ncols=1 if len(present) <= 16 else 2, title="class")
+    axes.legend(
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        fontsize="small" if len(present) <= 12 else "x-small",
+        markerscale=2.0,
+        ncols=1 if len(present) <= 16 else 2,
+        title="class",
+    )
     return _save(figure, path)
 
 
@@ -344,13 +408,25 @@ def plot_few_shot(
     axes = figure.add_subplot()
     positions = np.arange(len(groups))
     for index, model in enumerate(models):
-        by_fraction = {float(fraction): float(accuracy) for fraction, accuracy in accuracy_by_model[model].items()}
+        by_fraction = {
+            float(fraction): float(accuracy) for fraction, accuracy in accuracy_by_model[model].items()
+        }
         heights = np.array([100 * by_fraction.get(fraction, math.nan) for fraction in groups])
         offset = (index - (len(models) - 1) / 2) * width
-        bars = axes.bar(positions + offset, np.nan_to_num(heights), width * 0.95, label=str(model),
-                        color=_style(index)["color"])
+        bars = axes.bar(
+            positions + offset,
+            np.nan_to_num(heights),
+            width * 0.95,
+            label=str(model),
+            color=_style(index)["color"],
+        )
         if len(models) * len(groups) <= 24:
-            axes.bar_label(bars, labels=["" if math.isnan(h) else f"{h:.0f}" for h in heights], fontsize="x-small", padding=2)
+            axes.bar_label(
+                bars,
+                labels=["" if math.isnan(h) else f"{h:.0f}" for h in heights],
+                fontsize="x-small",
+                padding=2,
+            )
     axes.set_xticks(positions, [f"{100 * fraction:g}%" for fraction in groups])
     # Head room above 100% keeps the legend clear of the tallest bars.
     axes.set_ylim(0, 118)

@@ -26,7 +26,9 @@ WINDOW = 32
 def model_folder(tmp_path_factory):
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("model")
-    SpectrumFMForSequenceClassification(tiny_config(id2label={0: "bpsk", 1: "qpsk", 2: "noise"})).save_pretrained(folder)
+    SpectrumFMForSequenceClassification(
+        tiny_config(id2label={0: "bpsk", 1: "qpsk", 2: "noise"})
+    ).save_pretrained(folder)
     SpectrumFMFeatureExtractor(window_length=WINDOW).save_pretrained(folder)
     return folder
 
@@ -49,10 +51,25 @@ def _labels(lines: list[dict]) -> list[str]:
 
 
 def test_predict_file_prints_one_json_line_per_block(model_folder, cu8_recording, capsys):
-    status = main(["predict", str(cu8_recording), "--model", str(model_folder), "--block-windows", "4", "--sample-rate", "1e6"])
+    status = main(
+        [
+            "predict",
+            str(cu8_recording),
+            "--model",
+            str(model_folder),
+            "--block-windows",
+            "4",
+            "--sample-rate",
+            "1e6",
+        ]
+    )
     lines = _lines(capsys.readouterr().out)
     assert status == 0
-    assert [(line["block"], line["first_sample"], len(line["windows"])) for line in lines] == [(0, 0, 4), (1, 128, 4), (2, 256, 2)]
+    assert [(line["block"], line["first_sample"], len(line["windows"])) for line in lines] == [
+        (0, 0, 4),
+        (1, 128, 4),
+        (2, 256, 2),
+    ]
     assert lines[1]["windows"][0]["start_time_s"] == pytest.approx(128e-6)
 
 
@@ -62,7 +79,9 @@ def test_predict_file_labels_match_the_pipeline_on_the_whole_file(model_folder, 
     assert _labels(_lines(capsys.readouterr().out)) == [window["label"] for window in whole["windows"]]
 
 
-def test_predict_stdin_through_a_pipe_gives_the_labels_of_the_whole_file(model_folder, cu8_recording, capsys, monkeypatch):
+def test_predict_stdin_through_a_pipe_gives_the_labels_of_the_whole_file(
+    model_folder, cu8_recording, capsys, monkeypatch
+):
     read_end, write_end = os.pipe()
     data = cu8_recording.read_bytes()
 
@@ -87,7 +106,9 @@ def test_predict_stdin_through_a_pipe_gives_the_labels_of_the_whole_file(model_f
     assert [line["first_sample"] for line in streamed] == [0, 64, 128, 192, 256]
 
 
-def test_predict_output_folder_holds_the_lines_and_stdout_stays_empty(model_folder, cu8_recording, tmp_path, capsys):
+def test_predict_output_folder_holds_the_lines_and_stdout_stays_empty(
+    model_folder, cu8_recording, tmp_path, capsys
+):
     output = tmp_path / "predictions"
     assert main(["predict", str(cu8_recording), "--model", str(model_folder), "--output", str(output)]) == 0
     captured = capsys.readouterr()
@@ -158,3 +179,18 @@ def test_model_that_is_not_a_folder_is_a_usage_error(cu8_recording, tmp_path, ca
 
 def test_command_line_formats_are_the_pipelines_raw_formats():
     assert sorted(RAW_FORMAT_NAMES) == sorted(RAW_FORMATS)
+
+
+def test_predict_with_an_anomaly_detector_lists_the_windows_over_the_threshold(
+    cu8_recording, tmp_path, capsys
+):
+    from spectrumfm_hf import SpectrumFMForAnomalyDetection
+
+    torch.manual_seed(0)
+    SpectrumFMForAnomalyDetection(tiny_config()).save_pretrained(tmp_path / "detector")
+    assert (
+        main(["predict", str(cu8_recording), "--model", str(tmp_path / "detector"), "--threshold", "-1"]) == 0
+    )
+    (line,) = _lines(capsys.readouterr().out)
+    assert line["threshold"] == -1 and line["is_anomaly"] is True
+    assert [w["start_sample"] for w in line["anomalous_windows"]] == [i * WINDOW for i in range(10)]

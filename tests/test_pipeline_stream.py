@@ -44,16 +44,26 @@ def test_stream_windows_and_labels_match_the_whole_capture(model, hop_length, nu
     classify = pipeline(CLASSIFICATION_TASK, model=model, feature_extractor=extractor)
     iq = _capture(num_samples)
     whole = classify(iq)["windows"]
-    streamed = [window for block in predict_stream(classify, _reader(iq), block_windows=2) for window in block["windows"]]
+    streamed = [
+        window
+        for block in predict_stream(classify, _reader(iq), block_windows=2)
+        for window in block["windows"]
+    ]
     assert [w["start_sample"] for w in streamed] == [w["start_sample"] for w in whole]
     assert [w["label"] for w in streamed] == [w["label"] for w in whole]
     assert [w["score"] for w in streamed] == pytest.approx([w["score"] for w in whole], abs=1e-5)
 
 
 def test_blocks_are_numbered_and_hold_block_windows_each(model):
-    classify = pipeline(CLASSIFICATION_TASK, model=model, feature_extractor=SpectrumFMFeatureExtractor(window_length=WINDOW))
+    classify = pipeline(
+        CLASSIFICATION_TASK, model=model, feature_extractor=SpectrumFMFeatureExtractor(window_length=WINDOW)
+    )
     blocks = list(predict_stream(classify, _reader(_capture(7 * WINDOW)), block_windows=3, sample_rate=1e3))
-    assert [(b["block"], b["first_sample"], len(b["windows"])) for b in blocks] == [(0, 0, 3), (1, 96, 3), (2, 192, 1)]
+    assert [(b["block"], b["first_sample"], len(b["windows"])) for b in blocks] == [
+        (0, 0, 3),
+        (1, 96, 3),
+        (2, 192, 1),
+    ]
     assert blocks[1]["windows"][0]["start_time_s"] == pytest.approx(96 / 1e3)
 
 

@@ -1,13 +1,21 @@
 """The IQ pipelines: windows, votes, start times, file inputs, adapters and anomaly thresholds."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from transformers import pipeline
 
-from spectrumfm_hf import SpectrumFMFeatureExtractor, SpectrumFMForAnomalyDetection, SpectrumFMForSequenceClassification
+from spectrumfm_hf import (
+    SpectrumFMFeatureExtractor,
+    SpectrumFMForAnomalyDetection,
+    SpectrumFMForSequenceClassification,
+)
 from spectrumfm_hf.data.base import SpectrumDataError
 from spectrumfm_hf.data.formats import write_sigmf
 from spectrumfm_hf.pipelines import (
@@ -58,7 +66,9 @@ def detector_folder(tmp_path_factory):
 def test_every_window_gets_a_label_and_its_start_time(classifier):
     result = classifier(_capture(5 * WINDOW + 7), sample_rate=1e6)
     assert [window["start_sample"] for window in result["windows"]] == [i * WINDOW for i in range(6)]
-    assert [window["start_time_s"] for window in result["windows"]] == pytest.approx([i * WINDOW / 1e6 for i in range(6)])
+    assert [window["start_time_s"] for window in result["windows"]] == pytest.approx(
+        [i * WINDOW / 1e6 for i in range(6)]
+    )
     assert {window["label"] for window in result["windows"]} <= set(LABELS.values())
 
 
@@ -69,7 +79,9 @@ def test_window_score_is_the_probability_of_its_label(classifier, classifier_fol
     features = SpectrumFMFeatureExtractor(window_length=WINDOW)(iq, return_tensors="pt")
     with torch.no_grad():
         probabilities = torch.softmax(model(features["input_values"], features["attention_mask"]).logits, -1)
-    assert [w["score"] for w in result["windows"]] == pytest.approx(probabilities.max(-1).values.tolist(), abs=1e-6)
+    assert [w["score"] for w in result["windows"]] == pytest.approx(
+        probabilities.max(-1).values.tolist(), abs=1e-6
+    )
     assert [w["label"] for w in result["windows"]] == [LABELS[int(i)] for i in probabilities.argmax(-1)]
 
 
@@ -142,12 +154,16 @@ def test_raw_cf32_file_gives_the_array_result(classifier, tmp_path):
 def test_npy_file_gives_the_array_result(classifier, tmp_path):
     iq = _capture(2 * WINDOW)
     np.save(tmp_path / "capture.npy", iq)
-    assert classifier(str(tmp_path / "capture.npy"))["scores"] == pytest.approx(classifier(iq)["scores"], abs=1e-6)
+    assert classifier(str(tmp_path / "capture.npy"))["scores"] == pytest.approx(
+        classifier(iq)["scores"], abs=1e-6
+    )
 
 
 def test_cu8_samples_are_centred_and_scaled():
     raw = np.array([0, 255, 127, 128], dtype=np.uint8).tobytes()
-    assert decode_samples(raw, "cu8") == pytest.approx(np.array([-1 + 1j, -0.5 / 127.5 + 0.5j / 127.5]), abs=1e-6)
+    assert decode_samples(raw, "cu8") == pytest.approx(
+        np.array([-1 + 1j, -0.5 / 127.5 + 0.5j / 127.5]), abs=1e-6
+    )
 
 
 def test_ci16_samples_are_scaled_to_unit_full_scale():
@@ -163,7 +179,9 @@ def test_missing_file_names_the_path(tmp_path):
 def test_unknown_extension_names_the_accepted_formats(tmp_path):
     path = tmp_path / "capture.wav"
     path.write_bytes(b"RIFF")
-    with pytest.raises(SpectrumDataError, match=r"capture.wav: cannot tell the sample format.*\.sigmf-meta.*\.npy.*\.cf32"):
+    with pytest.raises(
+        SpectrumDataError, match=r"capture.wav: cannot tell the sample format.*\.sigmf-meta.*\.npy.*\.cf32"
+    ):
         read_capture(path)
 
 
@@ -176,7 +194,9 @@ def test_truncated_raw_file_is_refused(tmp_path):
 
 def test_sample_rate_disagreeing_with_sigmf_metadata_is_refused(tmp_path):
     meta = write_sigmf(tmp_path / "c", [{"iq": np.ones((WINDOW, 2)), "label": 0}], ["a"], sample_rate_hz=1e6)
-    with pytest.raises(SpectrumDataError, match="sample_rate is 2000000.0 Hz but .* was recorded at 1000000.0 Hz"):
+    with pytest.raises(
+        SpectrumDataError, match="sample_rate is 2000000.0 Hz but .* was recorded at 1000000.0 Hz"
+    ):
         read_capture(meta, sample_rate=2e6)
 
 
@@ -201,21 +221,29 @@ def test_adapter_folder_loads_on_its_base_with_the_adapter_merged(tmp_path):
     config = tiny_config(id2label=LABELS)
     SpectrumFMForSequenceClassification(config).save_pretrained(tmp_path / "base")
     SpectrumFMFeatureExtractor(window_length=WINDOW).save_pretrained(tmp_path / "base")
-    lora = LoraConfig(r=4, target_modules=["query", "value"], modules_to_save=["classifier"], init_lora_weights=False)
+    lora = LoraConfig(
+        r=4, target_modules=["query", "value"], modules_to_save=["classifier"], init_lora_weights=False
+    )
     adapted = get_peft_model(SpectrumFMForSequenceClassification.from_pretrained(tmp_path / "base"), lora)
     adapted.save_pretrained(tmp_path / "adapter")
     iq = _capture(2 * WINDOW)
     features = SpectrumFMFeatureExtractor(window_length=WINDOW)(iq, return_tensors="pt")
     with torch.no_grad():
-        expected = torch.softmax(adapted.eval()(features["input_values"], features["attention_mask"]).logits, -1)
+        expected = torch.softmax(
+            adapted.eval()(features["input_values"], features["attention_mask"]).logits, -1
+        )
     result = pipeline(CLASSIFICATION_TASK, model=str(tmp_path / "adapter"))(iq)
-    assert [w["score"] for w in result["windows"]] == pytest.approx(expected.max(-1).values.tolist(), abs=1e-5)
+    assert [w["score"] for w in result["windows"]] == pytest.approx(
+        expected.max(-1).values.tolist(), abs=1e-5
+    )
 
 
 def test_adapter_task_is_read_from_its_base_config(tmp_path):
     SpectrumFMForAnomalyDetection(tiny_config()).save_pretrained(tmp_path / "base")
     (tmp_path / "adapter").mkdir()
-    (tmp_path / "adapter" / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(tmp_path / "base")}))
+    (tmp_path / "adapter" / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": str(tmp_path / "base")})
+    )
     assert model_task(tmp_path / "adapter") == ANOMALY_DETECTION_TASK
 
 
@@ -235,9 +263,11 @@ def test_anomaly_pipeline_lists_the_windows_over_the_threshold(detector_folder):
 def test_anomaly_pipeline_uses_the_calibrated_threshold(detector_folder):
     model = load_task_model(detector_folder)
     model.config.anomaly_threshold = 1e9
-    result = pipeline(ANOMALY_DETECTION_TASK, model=model, feature_extractor=SpectrumFMFeatureExtractor(window_length=WINDOW))(
-        _capture(2 * WINDOW)
-    )
+    result = pipeline(
+        ANOMALY_DETECTION_TASK,
+        model=model,
+        feature_extractor=SpectrumFMFeatureExtractor(window_length=WINDOW),
+    )(_capture(2 * WINDOW))
     assert result["threshold"] == 1e9
     assert result["anomalous_windows"] == [] and result["is_anomaly"] is False
 
@@ -246,3 +276,54 @@ def test_uncalibrated_anomaly_pipeline_flags_nothing(detector_folder):
     result = make_pipeline(detector_folder)(_capture(2 * WINDOW))
     assert result["threshold"] is None and result["anomalous_windows"] is None
     assert [w["is_anomaly"] for w in result["windows"]] == [None, None]
+
+
+def test_adapter_with_its_task_config_loads_on_a_pretraining_checkpoint(tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    from spectrumfm_hf import SpectrumFMForPretraining
+
+    torch.manual_seed(0)
+    SpectrumFMForPretraining(tiny_config()).save_pretrained(tmp_path / "pretrained")
+    task_model = SpectrumFMForSequenceClassification.from_pretrained(
+        tmp_path / "pretrained", num_labels=2, id2label={0: "vacant", 1: "occupied"}
+    )
+    lora = LoraConfig(
+        r=4,
+        target_modules=["query", "value"],
+        modules_to_save=["classifier_rnn", "classifier"],
+        init_lora_weights=False,
+    )
+    adapted = get_peft_model(task_model, lora)
+    adapted.save_pretrained(tmp_path / "sensing")
+    adapted.get_base_model().config.save_pretrained(tmp_path / "sensing")
+    iq = _capture(2 * WINDOW)
+    features = SpectrumFMFeatureExtractor(window_length=WINDOW)(iq, return_tensors="pt")
+    with torch.no_grad():
+        expected = torch.softmax(
+            adapted.eval()(features["input_values"], features["attention_mask"]).logits, -1
+        )
+    result = make_pipeline(tmp_path / "sensing")(iq)
+    assert set(result["scores"]) == {"vacant", "occupied"}
+    assert [w["score"] for w in result["windows"]] == pytest.approx(
+        expected.max(-1).values.tolist(), abs=1e-5
+    )
+
+
+def test_importing_the_module_registers_both_tasks():
+    from transformers.pipelines import PIPELINE_REGISTRY
+
+    assert {CLASSIFICATION_TASK, ANOMALY_DETECTION_TASK} <= set(PIPELINE_REGISTRY.get_supported_tasks())
+
+
+@pytest.mark.slow
+def test_module_imports_first_in_a_fresh_process():
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.run(
+        [sys.executable, "-c", "import spectrumfm_hf.pipelines"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert child.returncode == 0, child.stderr[-500:]

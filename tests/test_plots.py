@@ -20,7 +20,10 @@ def _assert_non_blank_png(path, minimum_size=(400, 300)):
 def test_accuracy_vs_snr_writes_a_png(tmp_path):
     snr_db = np.arange(-10, 12, 2)
     path = plots.plot_accuracy_vs_snr(
-        {"SpectrumFM": (snr_db, np.linspace(0.2, 0.9, snr_db.size)), "ResNet": (snr_db, np.linspace(0.1, 0.8, snr_db.size))},
+        {
+            "SpectrumFM": (snr_db, np.linspace(0.2, 0.9, snr_db.size)),
+            "ResNet": (snr_db, np.linspace(0.1, 0.8, snr_db.size)),
+        },
         tmp_path / "accuracy.png",
         chance_accuracy=0.25,
     )
@@ -35,13 +38,18 @@ def test_confusion_matrix_writes_a_png(tmp_path):
 def test_roc_curves_write_a_png(tmp_path):
     rng = np.random.default_rng(0)
     positive = np.r_[np.zeros(50), np.ones(50)]
-    curves = {f"single tone, ISR {isr} dB": (positive, rng.normal(size=100) + positive * isr / 5) for isr in (0, 5, 10)}
+    curves = {
+        f"single tone, ISR {isr} dB": (positive, rng.normal(size=100) + positive * isr / 5)
+        for isr in (0, 5, 10)
+    }
     _assert_non_blank_png(plots.plot_roc_curves(curves, tmp_path / "roc.png"))
 
 
 def test_loss_curves_write_a_png(tmp_path):
     log_history = [{"loss": 2.0 / (step + 1), "epoch": step / 10, "step": step} for step in range(30)]
-    log_history += [{"eval_loss": 2.5 / (epoch + 1), "epoch": float(epoch), "step": 10 * epoch} for epoch in (1, 2)]
+    log_history += [
+        {"eval_loss": 2.5 / (epoch + 1), "epoch": float(epoch), "step": 10 * epoch} for epoch in (1, 2)
+    ]
     _assert_non_blank_png(plots.plot_loss_curves(log_history, tmp_path / "loss.png"))
 
 

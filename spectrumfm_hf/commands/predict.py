@@ -12,7 +12,11 @@ from typing import Any, Callable, Iterator, TextIO
 from .arguments import UsageError, add_command_parser, positive_int
 
 STDIN = "-"
-RAW_FORMAT_NAMES = ("cf32", "ci16", "cu8")  # the keys of spectrumfm_hf.pipelines.RAW_FORMATS, without importing torch
+RAW_FORMAT_NAMES = (
+    "cf32",
+    "ci16",
+    "cu8",
+)  # the keys of spectrumfm_hf.pipelines.RAW_FORMATS, without importing torch
 TASK_NAMES = ("iq-classification", "iq-anomaly-detection")
 PREDICTIONS_FILE = "predictions.jsonl"
 # Bytes read from standard input at a time at most: a few hundred microseconds of a 2.4 MS/s stream.
@@ -57,11 +61,14 @@ def predict_command_parser(subparsers: argparse._SubParsersAction | None = None)
         help="a SigMF recording (.sigmf-meta/.sigmf-data/.sigmf), a .npy array, raw .cf32/.ci16/.cu8 "
         "samples, or - for raw samples on standard input",
     )
-    parser.add_argument("--model", required=True, help="folder of a saved SpectrumFM task model or of a PEFT adapter")
+    parser.add_argument(
+        "--model", required=True, help="folder of a saved SpectrumFM task model or of a PEFT adapter"
+    )
     parser.add_argument(
         "--task",
         choices=TASK_NAMES,
-        help="the pipeline task; by default read from the model's config (anomaly detection or classification)",
+        help="the pipeline task; by default read from the model's config "
+        "(anomaly detection or classification)",
     )
     parser.add_argument(
         "--format",
@@ -77,7 +84,9 @@ def predict_command_parser(subparsers: argparse._SubParsersAction | None = None)
     parser.add_argument("--block-windows", type=positive_int, default=16, help="windows per output line")
     parser.add_argument("--batch-size", type=positive_int, default=64, help="windows per model call")
     parser.add_argument(
-        "--threshold", type=finite_float, help="anomaly-score threshold, instead of the model's calibrated one"
+        "--threshold",
+        type=finite_float,
+        help="anomaly-score threshold, instead of the model's calibrated one",
     )
     parser.add_argument(
         "--output",
@@ -92,7 +101,11 @@ def predict_command_parser(subparsers: argparse._SubParsersAction | None = None)
 def _check_arguments(args: argparse.Namespace) -> None:
     if args.input == STDIN and args.format is None:
         raise UsageError("reading samples from standard input (-) needs --format cf32, ci16 or cu8")
-    if args.input != STDIN and not os.path.isfile(args.input) and not os.path.isfile(args.input + ".sigmf-meta"):
+    if (
+        args.input != STDIN
+        and not os.path.isfile(args.input)
+        and not os.path.isfile(args.input + ".sigmf-meta")
+    ):
         raise FileNotFoundError(f"{args.input}: no such file")
     if not os.path.isdir(args.model):
         raise UsageError(f"--model {args.model!r} is not a folder; expected a saved model or adapter folder")
@@ -133,7 +146,9 @@ def _stdin_reader(raw_format: str) -> Callable[[int], Any]:
     return read
 
 
-def _file_reader(path: str, raw_format: str | None, sample_rate: float | None) -> tuple[Callable[[int], Any], int, float | None]:
+def _file_reader(
+    path: str, raw_format: str | None, sample_rate: float | None
+) -> tuple[Callable[[int], Any], int, float | None]:
     """``(read(most), total samples, sample rate in Hz)`` for a recording; raw files are memory-mapped."""
     from ..pipelines import capture_kind, decode_samples, open_raw_samples, read_capture
 
@@ -211,5 +226,8 @@ def predict_command(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     if args.output is not None:
-        print(f"wrote {blocks} blocks of predictions to {os.path.join(args.output, PREDICTIONS_FILE)}", file=sys.stderr)
+        print(
+            f"wrote {blocks} blocks of predictions to {os.path.join(args.output, PREDICTIONS_FILE)}",
+            file=sys.stderr,
+        )
     return 0
