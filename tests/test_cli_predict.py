@@ -194,3 +194,16 @@ def test_predict_with_an_anomaly_detector_lists_the_windows_over_the_threshold(
     (line,) = _lines(capsys.readouterr().out)
     assert line["threshold"] == -1 and line["is_anomaly"] is True
     assert [w["start_sample"] for w in line["anomalous_windows"]] == [i * WINDOW for i in range(10)]
+
+
+def test_threshold_for_a_classifier_is_a_usage_error(model_folder, cu8_recording, capsys):
+    assert main(["predict", str(cu8_recording), "--model", str(model_folder), "--threshold", "0.5"]) == 2
+    assert "--threshold applies to anomaly detection only" in _one_line_error(capsys)
+
+
+def test_existing_output_folder_is_refused_and_kept(model_folder, cu8_recording, tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("earlier run")
+    assert main(["predict", str(cu8_recording), "--model", str(model_folder), "--output", str(tmp_path / "out")]) == 2
+    assert "exists" in _one_line_error(capsys)
+    assert [path.name for path in (tmp_path / "out").iterdir()] == ["keep.txt"]

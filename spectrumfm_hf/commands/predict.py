@@ -107,10 +107,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
         and not os.path.isfile(args.input + ".sigmf-meta")
     ):
         raise FileNotFoundError(f"{args.input}: no such file")
+    if args.output is not None and os.path.lexists(args.output) and not args.overwrite:
+        # Checked before the model loads and the input is read, not only when the output is written.
+        raise UsageError(f"--output {args.output!r} exists; pass --overwrite to replace it")
     if not os.path.isdir(args.model):
         raise UsageError(f"--model {args.model!r} is not a folder; expected a saved model or adapter folder")
-    if args.threshold is not None and args.task == "iq-classification":
-        raise UsageError("--threshold applies to anomaly detection only, not to --task iq-classification")
 
 
 def _stdin_reader(raw_format: str) -> Callable[[int], Any]:
@@ -195,17 +196,25 @@ def predict_command(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from ..io_utils import atomic_output_dir
-    from ..pipelines import make_pipeline, predict_stream
+    from ..pipelines import ANOMALY_DETECTION_TASK, make_pipeline, model_task, predict_stream
 
+    task = args.task or model_task(args.model)
+    if args.threshold is not None and task != ANOMALY_DETECTION_TASK:
+        raise UsageError(f"--threshold applies to anomaly detection only; {args.model!r} is a {task} model")
     if args.input == STDIN:
-        read, total, rate, progress = _stdin_reader(args.format), None, args.sample_rate, None
+        read, total, rate = _stdin_reader(args.format), None, args.sample_rate
     else:
         read, total, rate = _file_reader(args.input, args.format, args.sample_rate)
-        progress = tqdm(total=total, unit="sample", unit_scale=True, desc="predict", file=sys.stderr)
     options: dict[str, Any] = {"batch_size": args.batch_size}
     if args.threshold is not None:
         options["threshold"] = args.threshold
-    pipe = make_pipeline(args.model, task=args.task, **options)
+    pipe = make_pipeline(args.model, task=task, **options)
+    # Only for files: a stream has no length, and its lines already show its pace.
+    progress = (
+        None
+        if total is None
+        else tqdm(total=total, unit="sample", unit_scale=True, desc="predict", file=sys.stderr)
+    )
 
     def read_with_progress(most: int):
         samples = read(most)
