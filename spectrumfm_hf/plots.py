@@ -196,22 +196,27 @@ def plot_confusion_matrix(
 
 
 def plot_roc_curves(
-    curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+    curves: Mapping[str | tuple[str, str], tuple[Sequence[int], Sequence[float]]],
     path: str | os.PathLike[str],
     title: str = "ROC curves",
 ) -> Path:
     """ROC curves (detection probability against false-alarm probability), AUC in the legend.
 
     Args:
-        curves: curve name (e.g. ``"single tone, ISR 0 dB"``) -> ``(is_positive, score)``: per example
-            1 for a signal / anomaly and 0 otherwise, and the detector's score (higher = more
-            likely positive). Both classes must occur in every curve.
+        curves: curve name -> ``(is_positive, score)``: per example 1 for a signal / anomaly and 0
+            otherwise, and the detector's score (higher = more likely positive); both classes must
+            occur in every curve. A name may be a pair such as ``("single tone", "ISR 0 dB")``:
+            curves of one group (interference type) then share a colour and each variant (ISR)
+            has its own line style, so a family of curves reads at a glance.
         path: the PNG to write.
         title: the figure title (say the task and, for sensing, the SNR).
     """
     from sklearn.metrics import auc, roc_curve
 
     _non_empty_mapping(curves, "curves", "(is_positive, score) pairs")
+    grouped = all(isinstance(name, tuple) and len(name) == 2 for name in curves)
+    groups = list(dict.fromkeys(name[0] for name in curves)) if grouped else []
+    variants = list(dict.fromkeys(name[1] for name in curves)) if grouped else []
     figure = _figure(6.5, 6.0)
     axes = figure.add_subplot()
     for index, (name, pair) in enumerate(curves.items()):
@@ -224,12 +229,20 @@ def plot_roc_curves(
                 f"got values {np.unique(positive)[:5].tolist()}"
             )
         false_alarm, detection, _ = roc_curve(positive, score)
+        if grouped:
+            style = {
+                "color": _style(groups.index(name[0]))["color"],
+                "linestyle": _LINE_STYLES[variants.index(name[1]) % len(_LINE_STYLES)],
+            }
+            label = f"{name[0]}, {name[1]}"
+        else:
+            style, label = _style(index), str(name)
         axes.plot(
             false_alarm,
             detection,
-            label=f"{name} (AUC = {auc(false_alarm, detection):.3f})",
+            label=f"{label} (AUC = {auc(false_alarm, detection):.3f})",
             linewidth=1.6,
-            **_style(index),
+            **style,
         )
     axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance (AUC = 0.500)")
     axes.set_xlim(0, 1)

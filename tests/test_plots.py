@@ -105,3 +105,14 @@ def test_path_must_name_a_png(tmp_path):
 def test_few_shot_fraction_must_lie_in_unit_interval(tmp_path):
     with pytest.raises(ValueError, match=r"label fraction 10 must lie in \(0, 1\]"):
         plots.plot_few_shot({"m": {10: 0.5}}, tmp_path / "f.png")
+
+
+def test_roc_curves_named_by_group_and_variant_write_a_png(tmp_path):
+    rng = np.random.default_rng(1)
+    positive = np.r_[np.zeros(40), np.ones(40)]
+    curves = {
+        (kind, f"ISR {isr} dB"): (positive, rng.normal(size=80) + positive * isr / 5)
+        for kind in ("single tone", "multi-tone")
+        for isr in (0, 10)
+    }
+    _assert_non_blank_png(plots.plot_roc_curves(curves, tmp_path / "roc.png"))
