@@ -352,6 +352,17 @@ def model_task(model_folder: str | os.PathLike[str]) -> str:
             f"{os.fspath(config_path)}: expected a model's config.json: {error}"
         ) from error
     architectures = config.get("architectures") or []
+    is_adapter = (folder / ADAPTER_CONFIG_NAME).is_file()
+    if (
+        not is_adapter
+        and architectures
+        and set(architectures) <= {"SpectrumFMModel", "SpectrumFMForPretraining"}
+    ):
+        # Loading it as a task model would give a randomly initialised head without a word.
+        raise SpectrumFMInputError(
+            f"{os.fspath(folder)!r} holds a pre-trained encoder ({', '.join(architectures)}) without a task "
+            "head; fine-tune it for a task first, or pass the folder of a task model or adapter"
+        )
     if SpectrumFMForAnomalyDetection.__name__ in architectures or config.get("anomaly_threshold") is not None:
         return ANOMALY_DETECTION_TASK
     return CLASSIFICATION_TASK
@@ -363,11 +374,13 @@ class _TaskModelLoader:
     Registered as the pipelines' model class: ``pipeline()`` calls :meth:`from_pretrained`.
     """
 
-    model_class: type = SpectrumFMForSequenceClassification
+    model_class: type
 
     @classmethod
     def from_pretrained(cls, folder: str | os.PathLike[str], **kwargs: Any):
         kwargs.pop("_from_pipeline", None)
+        if Path(folder).is_dir():
+            model_task(folder)  # refuses an encoder without a task head
         if not (Path(folder) / ADAPTER_CONFIG_NAME).is_file():
             return cls.model_class.from_pretrained(folder, **kwargs)
         from peft import PeftModel

@@ -327,3 +327,21 @@ def test_module_imports_first_in_a_fresh_process():
         env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert child.returncode == 0, child.stderr[-500:]
+
+
+def test_pretraining_checkpoint_without_a_task_head_is_refused(tmp_path):
+    from spectrumfm_hf import SpectrumFMForPretraining
+
+    SpectrumFMForPretraining(tiny_config()).save_pretrained(tmp_path / "pretrained")
+    with pytest.raises(
+        ValueError, match="holds a pre-trained encoder .*SpectrumFMForPretraining.* without a task head"
+    ):
+        model_task(tmp_path / "pretrained")
+
+
+def test_pipeline_refuses_a_pretraining_checkpoint(tmp_path):
+    from spectrumfm_hf import SpectrumFMForPretraining
+
+    SpectrumFMForPretraining(tiny_config()).save_pretrained(tmp_path / "pretrained")
+    with pytest.raises(ValueError, match="without a task head"):
+        pipeline(CLASSIFICATION_TASK, model=str(tmp_path / "pretrained"))
