@@ -10,5 +10,6 @@ COMMANDS = (
     "demo:demo_command_parser",
     "env:env_command_parser",
     "generate:generate_command_parser",
+    "predict:predict_command_parser",
     "push:push_command_parser",
 )
