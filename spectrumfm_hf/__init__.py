@@ -104,9 +104,10 @@ def _register_auto_classes() -> None:
     AutoFeatureExtractor.register(SpectrumFMConfig, SpectrumFMFeatureExtractor, exist_ok=True)
 
 
-# The registration waits for transformers' Auto package. It also waits while one of our own model
-# modules is executing: if importing that module is what pulled in transformers.models.auto,
-# registering then would re-enter the half-initialised module.
+# The registration waits for transformers' Auto package, and then until no transformers module nor
+# one of our own model modules is still executing: importing ``transformers.modeling_utils`` (or
+# our modeling module) pulls in ``transformers.models.auto`` half-way, and registering at that
+# moment would re-enter the half-initialised module.
 _AUTO_PACKAGE = "transformers.models.auto"
 _MODEL_MODULES = frozenset(
     f"{__name__}.{module}"
@@ -114,10 +115,14 @@ _MODEL_MODULES = frozenset(
 )
 
 
+def _is_watched(fullname: str) -> bool:
+    return fullname == "transformers" or fullname.startswith("transformers.") or fullname in _MODEL_MODULES
+
+
 class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
     """Registers the Auto classes right after the last of the watched modules finishes executing.
 
-    Watched: ``transformers.models.auto`` and this package's model modules. The finder only
+    Watched: every transformers module and this package's model modules. The finder only
     wraps their loaders (the real finders still find them) and removes itself once registered.
     """
 
@@ -127,7 +132,7 @@ class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
         self.lock = threading.RLock()
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != _AUTO_PACKAGE and fullname not in _MODEL_MODULES:
+        if not _is_watched(fullname):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):

@@ -18,7 +18,6 @@ detection, the windows whose score exceeds the calibrated threshold.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from dataclasses import dataclass
@@ -275,20 +274,13 @@ def read_capture(
 # ------------------------------------------------------------------ feature extractor and models
 
 
-def _accepts_window_positions(feature_extractor: Any) -> bool:
-    try:
-        return "return_window_positions" in inspect.signature(feature_extractor.__call__).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def extract_windows(
     feature_extractor: Any, iq: Any, sample_rate: float | None = None
 ) -> tuple[dict[str, torch.Tensor], np.ndarray]:
     """Window one capture: the model's inputs and each window's first sample.
 
-    Extractors that return window positions only on request get ``return_window_positions=True``;
-    the model only ever sees ``input_values`` and ``attention_mask``.
+    The extractor is asked for the window positions; the model only ever sees ``input_values``
+    and ``attention_mask``.
 
     Args:
         feature_extractor: a SpectrumFM feature extractor.
@@ -298,11 +290,9 @@ def extract_windows(
     Returns:
         ``({"input_values": (W, N, 2), "attention_mask": (W, N)}, window_start (W,) int64)``.
     """
-    options: dict[str, Any] = {"return_tensors": "pt"}
+    options: dict[str, Any] = {"return_tensors": "pt", "return_window_positions": True}
     if sample_rate is not None:
         options["sampling_rate"] = sample_rate
-    if _accepts_window_positions(feature_extractor):
-        options["return_window_positions"] = True
     features = feature_extractor(iq, **options)
     if "window_start" not in features:
         raise SpectrumFMInputError(

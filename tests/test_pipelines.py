@@ -200,16 +200,8 @@ def test_sample_rate_disagreeing_with_sigmf_metadata_is_refused(tmp_path):
         read_capture(meta, sample_rate=2e6)
 
 
-def test_extractor_is_asked_for_window_positions_when_it_accepts_the_option():
-    calls = []
-
-    class PositionsOnRequest(SpectrumFMFeatureExtractor):
-        def __call__(self, iq, return_tensors=None, sampling_rate=None, return_window_positions=False):
-            calls.append(return_window_positions)
-            return super().__call__(iq, return_tensors=return_tensors, sampling_rate=sampling_rate)
-
-    inputs, starts = extract_windows(PositionsOnRequest(window_length=WINDOW), _capture(2 * WINDOW))
-    assert calls == [True]
+def test_extract_windows_gives_the_model_inputs_and_each_window_start_apart():
+    inputs, starts = extract_windows(SpectrumFMFeatureExtractor(window_length=WINDOW), _capture(2 * WINDOW))
     assert set(inputs) == {"input_values", "attention_mask"}
     assert starts.tolist() == [0, WINDOW]
 
