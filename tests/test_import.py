@@ -60,8 +60,10 @@ def test_import_does_not_import_torch_or_transformers():
         "import transformers.models.auto\nimport spectrumfm_hf",
         # Importing the model module imports transformers.models.auto itself: registration waits for it.
         "from spectrumfm_hf import SpectrumFMModel",
+        # transformers.modeling_utils imports transformers.models.auto half-way through itself.
+        "import spectrumfm_hf\nfrom transformers import pipeline",
     ],
-    ids=["package-then-transformers", "transformers-then-package", "model-class-first"],
+    ids=["package-then-transformers", "transformers-then-package", "model-class-first", "package-then-pipeline"],
 )
 def test_auto_classes_load_a_saved_folder_in_any_import_order(saved_tiny_folder, imports_first):
     child = run_python(imports_first + "\n" + LOAD_FROM_FOLDER, saved_tiny_folder)
