@@ -1,0 +1,46 @@
+"""Training SpectrumFM with transformers' Trainer, PEFT and Accelerate.
+
+* Data: :class:`IQFeatureTransform` (for ``Dataset.with_transform``),
+  :class:`SpectrumFMDataCollator`, :class:`SpectrumFMPretrainingCollator` (the eq. 20 mask)
+  and :func:`split_stream_for_process` for streaming data across ranks.
+* Recipes: :data:`PRESETS` and :func:`preset_training_arguments`; the precision from the
+  hardware with :func:`choose_precision`.
+* Callbacks: :class:`LossPartsCallback` (both pre-training losses in the logs),
+  :class:`PrecisionRecordCallback`.
+"""
+
+from .callbacks import LOSS_PARTS, LossPartsCallback, PrecisionRecordCallback
+from .data import (
+    IQFeatureTransform,
+    SpectrumFMDataCollator,
+    SpectrumFMPretrainingCollator,
+    TrainingDataError,
+    last_real_symbol,
+    split_stream_for_process,
+)
+from .model_interface import LORA_TARGET_MODULES, MODEL_INPUT_NAMES, task_head_modules
+from .precision import PrecisionChoice, choose_precision, cpu_flags
+from .presets import PRESETS, PresetError, TrainingPreset, get_preset, preset_training_arguments
+
+__all__ = [
+    "IQFeatureTransform",
+    "LORA_TARGET_MODULES",
+    "LOSS_PARTS",
+    "LossPartsCallback",
+    "MODEL_INPUT_NAMES",
+    "PRESETS",
+    "PrecisionChoice",
+    "PrecisionRecordCallback",
+    "PresetError",
+    "SpectrumFMDataCollator",
+    "SpectrumFMPretrainingCollator",
+    "TrainingDataError",
+    "TrainingPreset",
+    "choose_precision",
+    "cpu_flags",
+    "get_preset",
+    "last_real_symbol",
+    "preset_training_arguments",
+    "split_stream_for_process",
+    "task_head_modules",
+]
