@@ -5,6 +5,9 @@
   and :func:`split_stream_for_process` for streaming data across ranks.
 * Recipes: :data:`PRESETS` and :func:`preset_training_arguments`; the precision from the
   hardware with :func:`choose_precision`.
+* Trainers: :func:`pretraining_trainer`, :func:`finetuning_trainer` (plain ``Trainer`` objects).
+* Metrics: local ``evaluate`` modules (:func:`load_metric`, :func:`classification_compute_metrics`)
+  and seeded, stratified :func:`few_shot_subset` training sets.
 * Callbacks: :class:`LossPartsCallback` (both pre-training losses in the logs),
   :class:`PrecisionRecordCallback`.
 """
@@ -18,11 +21,24 @@ from .data import (
     last_real_symbol,
     split_stream_for_process,
 )
+from .few_shot import FEW_SHOT_FRACTIONS, FewShotError, few_shot_subset
+from .metrics import METRIC_NAMES, MetricNameError, classification_compute_metrics, load_metric, metric_path
 from .model_interface import LORA_TARGET_MODULES, MODEL_INPUT_NAMES, task_head_modules
 from .precision import PrecisionChoice, choose_precision, cpu_flags
 from .presets import PRESETS, PresetError, TrainingPreset, get_preset, preset_training_arguments
+from .trainers import finetuning_trainer, pretraining_trainer
 
 __all__ = [
+    "FEW_SHOT_FRACTIONS",
+    "FewShotError",
+    "METRIC_NAMES",
+    "MetricNameError",
+    "classification_compute_metrics",
+    "few_shot_subset",
+    "finetuning_trainer",
+    "load_metric",
+    "metric_path",
+    "pretraining_trainer",
     "IQFeatureTransform",
     "LORA_TARGET_MODULES",
     "LOSS_PARTS",
