@@ -8,10 +8,25 @@
 * Trainers: :func:`pretraining_trainer`, :func:`finetuning_trainer` (plain ``Trainer`` objects).
 * Metrics: local ``evaluate`` modules (:func:`load_metric`, :func:`classification_compute_metrics`)
   and seeded, stratified :func:`few_shot_subset` training sets.
+* Adaptation (Algorithm 2): :func:`adapt_model` in ``"lora"`` (PEFT), ``"full"`` or ``"probe"``
+  mode, :func:`spectrumfm_lora_config`, :func:`save_task_adapter`, :class:`TaskAdapterSet`
+  (several task adapters on one encoder); anomaly scores and threshold calibration.
 * Callbacks: :class:`LossPartsCallback` (both pre-training losses in the logs),
   :class:`PrecisionRecordCallback`.
 """
 
+from .adaptation import (
+    ADAPTATION_MODES,
+    AdaptationError,
+    ParameterCount,
+    TaskAdapterSet,
+    adapt_model,
+    adapter_size_bytes,
+    count_parameters,
+    save_task_adapter,
+    spectrumfm_lora_config,
+)
+from .anomaly import anomaly_scores, calibrate_anomaly_threshold
 from .callbacks import LOSS_PARTS, LossPartsCallback, PrecisionRecordCallback
 from .data import (
     IQFeatureTransform,
@@ -29,6 +44,17 @@ from .presets import PRESETS, PresetError, TrainingPreset, get_preset, preset_tr
 from .trainers import finetuning_trainer, pretraining_trainer
 
 __all__ = [
+    "ADAPTATION_MODES",
+    "AdaptationError",
+    "ParameterCount",
+    "TaskAdapterSet",
+    "adapt_model",
+    "adapter_size_bytes",
+    "anomaly_scores",
+    "calibrate_anomaly_threshold",
+    "count_parameters",
+    "save_task_adapter",
+    "spectrumfm_lora_config",
     "FEW_SHOT_FRACTIONS",
     "FewShotError",
     "METRIC_NAMES",

@@ -126,6 +126,10 @@ class SpectrumFMDataCollator:
         return self.transform.windows([example[self.iq_column] for example in examples])
 
     def __call__(self, examples: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
+        return self.collate_with_counts(examples)[0]
+
+    def collate_with_counts(self, examples: Sequence[Mapping[str, Any]]) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+        """The batch, and how many windows each row became (so row columns can follow the windows)."""
         input_values, attention_mask, counts = self._windows(examples)
         batch = {
             MODEL_INPUT_NAMES[0]: torch.from_numpy(np.ascontiguousarray(input_values, dtype=np.float32)),
@@ -134,7 +138,7 @@ class SpectrumFMDataCollator:
         if self.label_column is not None:
             labels = np.array([int(example[self.label_column]) for example in examples], dtype=np.int64)
             batch[LABELS_NAME] = torch.from_numpy(np.repeat(labels, counts))
-        return batch
+        return batch, counts
 
 
 def last_real_symbol(attention_mask: np.ndarray) -> np.ndarray:
