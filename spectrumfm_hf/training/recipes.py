@@ -104,6 +104,9 @@ def parse_script_arguments(script_class: type, argv: Sequence[str] | None) -> tu
     if task == "pretraining":
         # The untrained model's validation loss is the reference the fall of the loss is measured from.
         overrides.setdefault("eval_on_start", True)
+        if script_args.streaming:
+            # Each rank generates its own shards of the stream instead of rank 0 generating for all.
+            overrides.setdefault("accelerator_config", {"dispatch_batches": False})
     training_args = preset_training_arguments(training_args.output_dir, script_args.preset, task, **overrides)
     return script_args, training_args
 

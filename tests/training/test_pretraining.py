@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from spectrumfm_hf import SpectrumFMForPretraining
+from spectrumfm_hf.data import PretrainingCorpusGenerator, to_iterable_dataset
 from spectrumfm_hf.training import PrecisionChoice, preset_training_arguments
 from spectrumfm_hf.training.trainers import pretraining_trainer
 
@@ -83,3 +84,11 @@ def test_resumed_weights_equal_the_uninterrupted_weights(tmp_path):
     resumed.train(resume_from_checkpoint=str(tmp_path / "full" / "checkpoint-4"))
     for (name, full), (_, again) in zip(uninterrupted.model.named_parameters(), resumed.model.named_parameters()):
         torch.testing.assert_close(again, full, rtol=0, atol=1e-6, msg=name)
+
+
+def test_pretraining_trains_on_a_stream_generated_while_training(tmp_path):
+    stream = to_iterable_dataset(PretrainingCorpusGenerator(num_samples=32), 64, seed=0).with_format("numpy")
+    model = SpectrumFMForPretraining(tiny_config())
+    trainer = pretraining_trainer(model, feature_extractor(), _arguments(tmp_path, max_steps=3), stream, precision=FP32_CPU)
+    trainer.train()
+    assert trainer.state.global_step == 3

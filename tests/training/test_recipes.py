@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from transformers import HfArgumentParser, TrainingArguments
 
+from spectrumfm_hf import SpectrumFMForSequenceClassification
 from spectrumfm_hf.training.recipes import PretrainingScriptArguments, explicit_options, parse_script_arguments
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
@@ -68,3 +69,13 @@ def test_command_line_options_override_the_preset_and_the_rest_come_from_it(tmp_
 def test_explicit_options_accept_the_equals_form():
     parser = HfArgumentParser((PretrainingScriptArguments, TrainingArguments))
     assert explicit_options(parser, ["--seed=3", "--preset", "paper"]) == {"seed", "preset"}
+
+
+def test_fine_tuning_without_a_checkpoint_trains_a_random_encoder_of_the_preset_size(tmp_path):
+    summary = finetune.main([
+        "--task", "ss", "--adaptation", "full", "--output_dir", str(tmp_path), "--num_examples", "84",
+        "--num_samples", "16", "--window_length", "16", "--num_train_epochs", "1", *QUIET,
+    ])
+    model = SpectrumFMForSequenceClassification.from_pretrained(tmp_path)
+    assert (model.config.hidden_size, model.config.num_hidden_layers) == (64, 4)
+    assert summary["trainable_share"] == 1.0 and summary["pretrained_model"] is None
