@@ -11,6 +11,7 @@
 * Adaptation (Algorithm 2): :func:`adapt_model` in ``"lora"`` (PEFT), ``"full"`` or ``"probe"``
   mode, :func:`spectrumfm_lora_config`, :func:`save_task_adapter`, :class:`TaskAdapterSet`
   (several task adapters on one encoder); anomaly scores and threshold calibration.
+* Runs on generated data behind the example scripts: :mod:`.recipes`; throughput: :mod:`.benchmark`.
 * Callbacks: :class:`LossPartsCallback` (both pre-training losses in the logs),
   :class:`PrecisionRecordCallback`.
 """
