@@ -36,6 +36,7 @@ from .data import (
     TrainingDataError,
     last_real_symbol,
     split_stream_for_process,
+    window_rows,
 )
 from .few_shot import FEW_SHOT_FRACTIONS, FewShotError, few_shot_subset
 from .metrics import METRIC_NAMES, MetricNameError, classification_compute_metrics, load_metric, metric_path
@@ -86,4 +87,5 @@ __all__ = [
     "preset_training_arguments",
     "split_stream_for_process",
     "task_head_modules",
+    "window_rows",
 ]

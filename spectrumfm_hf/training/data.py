@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
-from datasets import IterableDataset
+from datasets import Dataset, IterableDataset
 from datasets.distributed import split_dataset_by_node
 
 from .model_interface import LABELS_NAME, MODEL_INPUT_NAMES, SYMBOL_MASK_NAME
@@ -120,8 +120,10 @@ class SpectrumFMDataCollator:
         if not examples:
             raise TrainingDataError("examples is empty; expected at least one row")
         if "input_values" in examples[0]:
+            # A row holds its capture's windows (W, N, 2), or one window (N, 2) after window_rows.
             values = [np.asarray(example["input_values"], dtype=np.float32) for example in examples]
-            masks = [np.asarray(example["attention_mask"]) for example in examples]
+            values = [value[None] if value.ndim == 2 else value for value in values]
+            masks = [np.asarray(example["attention_mask"]).reshape(value.shape[:2]) for example, value in zip(examples, values)]
             return np.concatenate(values), np.concatenate(masks), np.array([value.shape[0] for value in values])
         return self.transform.windows([example[self.iq_column] for example in examples])
 
@@ -139,6 +141,31 @@ class SpectrumFMDataCollator:
             labels = np.array([int(example[self.label_column]) for example in examples], dtype=np.int64)
             batch[LABELS_NAME] = torch.from_numpy(np.repeat(labels, counts))
         return batch, counts
+
+
+def window_rows(dataset: Dataset, feature_extractor, iq_column: str = "iq", batch_size: int = 256) -> Dataset:
+    """The data set with one row per window: ``input_values`` (N, 2), ``attention_mask`` (N,), the
+    capture's other columns repeated.
+
+    Evaluate on this when captures span several windows: ``Trainer`` truncates evaluation
+    outputs to the data set's length, so a data set of captures would lose every window past
+    its row count.
+
+    Args:
+        dataset: rows with a raw IQ column.
+        feature_extractor: a ``SpectrumFMFeatureExtractor``.
+        iq_column: column of raw IQ (replaced).
+        batch_size: rows windowed at a time.
+    """
+    transform = IQFeatureTransform(feature_extractor, iq_column)
+
+    def explode(batch: dict[str, Any]) -> dict[str, Any]:
+        input_values, attention_mask, counts = transform.windows(batch[iq_column])
+        rows = {name: np.repeat(np.asarray(column), counts) for name, column in batch.items() if name != iq_column}
+        rows.update(input_values=input_values, attention_mask=attention_mask)
+        return rows
+
+    return dataset.map(explode, batched=True, batch_size=batch_size, remove_columns=[iq_column])
 
 
 def last_real_symbol(attention_mask: np.ndarray) -> np.ndarray:

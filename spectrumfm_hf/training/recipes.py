@@ -38,7 +38,7 @@ from spectrumfm_hf.data import (
 
 from .adaptation import ADAPTATION_MODES, adapt_model, adapter_size_bytes, count_parameters, save_task_adapter, spectrumfm_lora_config
 from .anomaly import anomaly_scores, calibrate_anomaly_threshold
-from .data import IQFeatureTransform
+from .data import IQFeatureTransform, window_rows
 from .few_shot import few_shot_subset
 from .metrics import classification_compute_metrics, load_metric
 from .precision import choose_precision
@@ -215,6 +215,9 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     splits = stratified_split(to_dataset(generator, script_args.num_examples, seed=seed), 0.2, 0.1, seed=seed)
     train = few_shot_subset(splits["train"], script_args.few_shot_fraction, seed=seed).with_format("numpy")
     validation, test = splits["validation"].with_format("numpy"), splits["test"].with_format("numpy")
+    windows = _windows_per_row(extractor, train)
+    if windows > 1 and script_args.task != "ad":
+        validation, test = (window_rows(split, extractor).with_format("numpy") for split in (validation, test))
     model = _task_model(script_args, generator.class_names)
     lora = spectrumfm_lora_config(model, r=script_args.lora_rank, lora_alpha=script_args.lora_alpha)
     # Trained as PEFT's "default" adapter, which Trainer checkpoints and reloads as the best model;
@@ -223,9 +226,8 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     parameters = count_parameters(model)
     precision = choose_precision()
     is_anomaly = script_args.task == "ad"
-    windows = _windows_per_row(extractor, train)
     compute_metrics = None if is_anomaly else classification_compute_metrics(
-        np.repeat(np.asarray(validation["snr_db"]), windows), script_args.min_snr_db)
+        np.asarray(validation["snr_db"]), script_args.min_snr_db)
     trainer = finetuning_trainer(model, extractor, training_args, train, None if is_anomaly else validation,
                                  compute_metrics=compute_metrics, label_column=None if is_anomaly else "label",
                                  early_stopping_patience=get_preset(script_args.preset).early_stopping_patience,
@@ -244,8 +246,7 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     else:
         # The test split is scored once, after training: it must not feed early stopping.
         trainer.remove_callback(EarlyStoppingCallback)
-        trainer.compute_metrics = classification_compute_metrics(
-            np.repeat(np.asarray(test["snr_db"]), windows), script_args.min_snr_db)
+        trainer.compute_metrics = classification_compute_metrics(np.asarray(test["snr_db"]), script_args.min_snr_db)
         summary["test"] = trainer.evaluate(test, metric_key_prefix="test")
     output_dir = Path(training_args.output_dir)
     if script_args.adaptation == "lora":

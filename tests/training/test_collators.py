@@ -11,6 +11,7 @@ from spectrumfm_hf.training import (
     SpectrumFMPretrainingCollator,
     TrainingDataError,
     split_stream_for_process,
+    window_rows,
 )
 
 from .helpers import WINDOW, feature_extractor, iq_rows
@@ -105,3 +106,22 @@ def test_collator_reads_rows_of_a_stream():
     assert isinstance(stream, IterableDataset)
     batch = SpectrumFMPretrainingCollator(feature_extractor())(list(stream))
     assert batch["input_values"].shape == (4, WINDOW, 2)
+
+
+def test_window_rows_give_each_window_a_row_with_its_captures_label_and_snr():
+    rows = iq_rows(3, num_samples=2 * WINDOW)
+    windows = window_rows(rows.with_format(None), feature_extractor())
+    assert len(windows) == 6
+    assert windows["label"] == [0, 0, 1, 1, 2, 2]
+    assert windows["snr_db"] == [0.0] * 6
+
+
+def test_window_rows_collate_to_the_same_batch_as_their_captures():
+    rows = iq_rows(3, num_samples=2 * WINDOW)
+    extractor = feature_extractor()
+    windows = window_rows(rows.with_format(None), extractor).with_format("numpy")
+    collator = SpectrumFMDataCollator(extractor)
+    from_captures = collator([rows[i] for i in range(3)])
+    from_windows = collator([windows[i] for i in range(6)])
+    for name in from_captures:
+        assert torch.equal(from_captures[name], from_windows[name])
