@@ -1,0 +1,79 @@
+"""Scale-out: 2-process CPU DDP through accelerate launch, and the shipped launch configurations."""
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from accelerate.commands.config.config_args import load_config_from_file
+from transformers import TrainingArguments
+
+from spectrumfm_hf import SpectrumFMForPretraining
+
+from ..conftest import tiny_config
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLES = REPOSITORY / "examples"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ddp_weights(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("ddp")
+    command = [
+        sys.executable, "-m", "accelerate.commands.launch",
+        "--config_file", str(EXAMPLES / "accelerate" / "multi_cpu_ddp.yaml"), "--main_process_port", str(_free_port()),
+        str(Path(__file__).with_name("ddp_worker.py")), str(output_dir),
+    ]
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [torch.load(output_dir / f"rank{rank}.pt") for rank in range(2)]
+
+
+def test_two_cpu_processes_train_as_one_data_parallel_job(ddp_weights):
+    assert [record["world_size"] for record in ddp_weights] == [2, 2]
+
+
+def test_both_ranks_end_with_identical_weights_that_training_changed(ddp_weights):
+    first, second = (record["state"] for record in ddp_weights)
+    torch.manual_seed(0)
+    initial = SpectrumFMForPretraining(tiny_config()).state_dict()
+    for name, weight in first.items():
+        assert torch.equal(weight, second[name]), name
+    assert any(not torch.equal(weight, initial[name]) for name, weight in first.items())
+
+
+@pytest.mark.parametrize(
+    "name, distributed_type, num_processes",
+    [("single_cpu", "NO", 1), ("multi_cpu_ddp", "MULTI_GPU", 2), ("multi_gpu", "MULTI_GPU", 8),
+     ("multi_node", "MULTI_GPU", 16), ("fsdp", "FSDP", 8)],
+)
+def test_accelerate_configs_load_through_accelerates_own_reader(name, distributed_type, num_processes):
+    config = load_config_from_file(str(EXAMPLES / "accelerate" / f"{name}.yaml"))
+    assert (config.distributed_type.value, config.num_processes) == (distributed_type, num_processes)
+
+
+@pytest.mark.parametrize("stage", [2, 3])
+def test_deepspeed_configs_leave_sizes_to_the_trainer(stage):
+    config = json.loads((EXAMPLES / "deepspeed" / f"zero{stage}.json").read_text())
+    assert config["zero_optimization"]["stage"] == stage
+    assert config["train_micro_batch_size_per_gpu"] == "auto"
+    assert config["optimizer"]["params"]["lr"] == "auto"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None, reason="deepspeed is not installed")
+@pytest.mark.parametrize("stage", [2, 3])
+def test_deepspeed_configs_are_accepted_by_training_arguments(stage, tmp_path):
+    arguments = TrainingArguments(str(tmp_path), deepspeed=str(EXAMPLES / "deepspeed" / f"zero{stage}.json"))
+    assert arguments.hf_deepspeed_config.config["zero_optimization"]["stage"] == stage
