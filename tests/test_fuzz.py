@@ -104,6 +104,7 @@ def _random_model_kwargs(rng, model):
         kwargs = {"input_values": _random_tensor(rng)}
     if rng.random() < 0.4:
         mask = rng.integers(0, 2 if rng.random() < 0.9 else 3, (batch, symbols))
+        mask = -np.sort(-mask, axis=1)  # padding after the real symbols, the only layout the models accept
         if rng.random() < 0.1:
             mask = mask[:, :-1]
         kwargs["attention_mask"] = torch.from_numpy(mask).to(torch.long if rng.random() < 0.8 else torch.float32)

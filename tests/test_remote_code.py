@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
     base = AutoModel.from_pretrained(folder, trust_remote_code=True)
     features = extractor(np.load(folder + "/capture.npy"), return_tensors="pt")
     with torch.no_grad():
-        logits = model(**features).logits
+        logits = model(features["input_values"], attention_mask=features["attention_mask"]).logits
     np.save(folder + "/remote_logits.npy", logits.numpy())
     print(type(config).__module__, type(model).__module__, type(extractor).__module__, type(base).__name__)
     """
@@ -63,5 +63,6 @@ def test_checkpoint_loads_with_trust_remote_code_without_the_package(tmp_path):
     assert modules[3] == "SpectrumFMModel"
 
     with torch.no_grad():
-        expected = model(**extractor(capture, return_tensors="pt")).logits.numpy()
+        features = extractor(capture, return_tensors="pt")
+        expected = model(features["input_values"], attention_mask=features["attention_mask"]).logits.numpy()
     np.testing.assert_array_equal(np.load(tmp_path / "remote_logits.npy"), expected)
