@@ -8,7 +8,6 @@ import torch.nn.functional as F
 from transformers import AutoConfig, AutoModel, AutoModelForPreTraining, AutoModelForSequenceClassification
 
 from spectrumfm_hf import (
-    SpectrumFMConfigError,
     SpectrumFMForAnomalyDetection,
     SpectrumFMForPretraining,
     SpectrumFMForSequenceClassification,

@@ -46,7 +46,14 @@ def test_checkpoint_loads_with_trust_remote_code_without_the_package(tmp_path):
     extractor.save_pretrained(tmp_path)
     for name in ("modeling_spectrumfm.py", "configuration_spectrumfm.py", "feature_extraction_spectrumfm.py"):
         assert (tmp_path / name).exists()
-    assert json.loads((tmp_path / "config.json").read_text())["auto_map"]["AutoModel"] == "modeling_spectrumfm.SpectrumFMModel"
+    auto_map = json.loads((tmp_path / "config.json").read_text())["auto_map"]
+    assert auto_map == {
+        "AutoConfig": "configuration_spectrumfm.SpectrumFMConfig",
+        "AutoModel": "modeling_spectrumfm.SpectrumFMModel",
+        "AutoModelForPreTraining": "modeling_spectrumfm.SpectrumFMForPretraining",
+        "AutoModelForSequenceClassification": "modeling_spectrumfm.SpectrumFMForSequenceClassification",
+        "AutoModelForAnomalyDetection": "modeling_spectrumfm.SpectrumFMForAnomalyDetection",
+    }
     rng = np.random.default_rng(0)
     capture = (rng.standard_normal(100) + 1j * rng.standard_normal(100)).astype(np.complex64)
     np.save(tmp_path / "capture.npy", capture)
