@@ -122,7 +122,7 @@ def run_setting(args) -> list[dict]:
     # --- training step -------------------------------------------------------------------
     model = SpectrumFMForPretraining(config).to(device).train()
     if args.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=args.optimizer == "fused",
                                   foreach=args.optimizer == "foreach")
     forward = torch.compile(model) if mode == "compile" else model
