@@ -6,9 +6,15 @@ own. Prints one JSON line per setting and measurement.
 
     python examples/benchmark_throughput.py                    # all settings, 2 CPU threads
     python examples/benchmark_throughput.py --settings fp32-eager bf16-eager --steps 3
+    python examples/benchmark_throughput.py --settings fp32-eager --train-batch 16 --profile
+
+``--profile`` traces one more training step with ``torch.profiler`` and prints the share of
+CPU time spent in matrix multiplies (GEMMs alone, and GEMMs with the fused attention
+kernels) and the largest other operators.
 
 Training step: forward of SpectrumFMForPretraining (masked reconstruction + next-slot
-prediction), backward and an AdamW update, batch 64. Inference: SpectrumFMModel forward in
+prediction), backward and an AdamW update (the fused implementation, as ``Trainer``'s default
+``adamw_torch_fused``), batch 64. Inference: SpectrumFMModel forward in
 inference mode, batch 256, windows per second. Inputs are random windows in [0, 1] from a
 fixed seed; the figures depend on the machine, not on the data.
 """
@@ -47,6 +53,29 @@ def pretraining_step_flops(config, batch_size: int, num_symbols: int) -> float:
     """Forward + backward (about twice the forward) of one pre-training step, encoder only."""
     passes = 1 if config.pretraining_single_pass else 2
     return 3.0 * passes * encoder_flops_per_window(config, num_symbols) * batch_size
+
+
+# Operators whose time counts as matrix multiplication in the profile.
+GEMM_OPERATORS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::addbmm", "aten::_addmm_activation")
+# Fused attention kernels: two GEMMs per head inside, with the softmax between them.
+ATTENTION_OPERATOR_PREFIX = "aten::_scaled_dot_product"
+
+
+def matmul_shares(profiler) -> dict:
+    """Shares of the profiled self CPU time in GEMMs, in GEMMs plus fused attention, and the largest other operators."""
+    events = profiler.key_averages()
+    total = sum(event.self_cpu_time_total for event in events) or 1.0
+    gemm = sum(event.self_cpu_time_total for event in events if event.key in GEMM_OPERATORS)
+    attention = sum(event.self_cpu_time_total for event in events if event.key.startswith(ATTENTION_OPERATOR_PREFIX))
+    others = sorted(
+        (event for event in events if event.key not in GEMM_OPERATORS and not event.key.startswith(ATTENTION_OPERATOR_PREFIX)),
+        key=lambda event: event.self_cpu_time_total, reverse=True,
+    )
+    return {
+        "matmul_share": round(gemm / total, 4),
+        "matmul_and_attention_share": round((gemm + attention) / total, 4),
+        "largest_other_operators": {event.key: round(event.self_cpu_time_total / total, 4) for event in others[:8]},
+    }
 
 
 def peak_rss_gib() -> float:
@@ -93,8 +122,9 @@ def run_setting(args) -> list[dict]:
     # --- training step -------------------------------------------------------------------
     model = SpectrumFMForPretraining(config).to(device).train()
     if args.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=args.optimizer == "fused",
+                                  foreach=args.optimizer == "foreach")
     forward = torch.compile(model) if mode == "compile" else model
     batch = torch.rand(args.train_batch, n, 2, generator=generator).to(device)
     masks = [model.make_symbol_mask(args.train_batch, n, generator).to(device) for _ in range(4)]
@@ -114,7 +144,8 @@ def run_setting(args) -> list[dict]:
     times = timed(train_step, args.steps)
     step_s = statistics.median(times)
     record = {**common, "measurement": "train_step", "batch_size": args.train_batch,
-              "gradient_checkpointing": args.gradient_checkpointing, "seconds_per_step": round(step_s, 4),
+              "gradient_checkpointing": args.gradient_checkpointing, "optimizer": args.optimizer,
+              "seconds_per_step": round(step_s, 4),
               "steps_timed": args.steps, "warmup_seconds": round(warmup_s, 2), "peak_rss_gib": round(peak_rss_gib(), 3)}
     if device.type == "cuda":
         record["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 3)
@@ -125,6 +156,15 @@ def run_setting(args) -> list[dict]:
             record["mfu"] = round(achieved / peak, 4)
     results.append(record)
     print(json.dumps(record), flush=True)
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU]) as profiler:
+            train_step()
+        record = {**common, "measurement": "train_step_profile", "batch_size": args.train_batch,
+                  "optimizer": args.optimizer, **matmul_shares(profiler)}
+        results.append(record)
+        print(json.dumps(record), flush=True)
     del model, optimizer, forward
 
     # --- inference ---------------------------------------------------------------------
@@ -166,6 +206,10 @@ def main() -> None:
     parser.add_argument("--default-allocator", action="store_true",
                         help="leave glibc malloc as it is (see spectrumfm_hf.performance.tune_cpu_allocator)")
     parser.add_argument("--gradient-checkpointing", action="store_true", help="checkpoint each encoder layer")
+    parser.add_argument("--optimizer", choices=("fused", "foreach", "loop"), default="fused",
+                        help="AdamW implementation: fused (Trainer's default), foreach, or the per-parameter loop")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile one more training step and print the matrix-multiply share of its time")
     parser.add_argument("--worker", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

@@ -285,6 +285,8 @@ def model_kwargs_case(rng, model, exotic_tensors: bool = True) -> dict:
         kwargs["input_values"] = exotic_model_tensor(rng, (batch, symbols, 2))
     if rng.random() < 0.4:
         mask = rng.integers(0, 2 if rng.random() < 0.9 else 3, (batch, symbols))
+        if rng.random() < 0.8:  # real symbols first, padding after: the layout the models accept
+            mask = -np.sort(-mask, axis=1)
         if rng.random() < 0.1:
             mask = mask[:, :-1]
         kwargs["attention_mask"] = torch.from_numpy(mask).to(torch.long if rng.random() < 0.8 else torch.float32)

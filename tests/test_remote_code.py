@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
     base = AutoModel.from_pretrained(folder, trust_remote_code=True)
     features = extractor(np.load(folder + "/capture.npy"), return_tensors="pt")
     with torch.no_grad():
-        logits = model(**features).logits
+        logits = model(features["input_values"], attention_mask=features["attention_mask"]).logits
     np.save(folder + "/remote_logits.npy", logits.numpy())
     print(type(config).__module__, type(model).__module__, type(extractor).__module__, type(base).__name__)
     """
@@ -46,7 +46,14 @@ def test_checkpoint_loads_with_trust_remote_code_without_the_package(tmp_path):
     extractor.save_pretrained(tmp_path)
     for name in ("modeling_spectrumfm.py", "configuration_spectrumfm.py", "feature_extraction_spectrumfm.py"):
         assert (tmp_path / name).exists()
-    assert json.loads((tmp_path / "config.json").read_text())["auto_map"]["AutoModel"] == "modeling_spectrumfm.SpectrumFMModel"
+    auto_map = json.loads((tmp_path / "config.json").read_text())["auto_map"]
+    assert auto_map == {
+        "AutoConfig": "configuration_spectrumfm.SpectrumFMConfig",
+        "AutoModel": "modeling_spectrumfm.SpectrumFMModel",
+        "AutoModelForPreTraining": "modeling_spectrumfm.SpectrumFMForPretraining",
+        "AutoModelForSequenceClassification": "modeling_spectrumfm.SpectrumFMForSequenceClassification",
+        "AutoModelForAnomalyDetection": "modeling_spectrumfm.SpectrumFMForAnomalyDetection",
+    }
     rng = np.random.default_rng(0)
     capture = (rng.standard_normal(100) + 1j * rng.standard_normal(100)).astype(np.complex64)
     np.save(tmp_path / "capture.npy", capture)
@@ -63,5 +70,6 @@ def test_checkpoint_loads_with_trust_remote_code_without_the_package(tmp_path):
     assert modules[3] == "SpectrumFMModel"
 
     with torch.no_grad():
-        expected = model(**extractor(capture, return_tensors="pt")).logits.numpy()
+        features = extractor(capture, return_tensors="pt")
+        expected = model(features["input_values"], attention_mask=features["attention_mask"]).logits.numpy()
     np.testing.assert_array_equal(np.load(tmp_path / "remote_logits.npy"), expected)
