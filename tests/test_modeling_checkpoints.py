@@ -51,10 +51,11 @@ def test_a_config_missing_num_hidden_layers_is_refused_not_reinitialised(saved_c
         SpectrumFMForSequenceClassification.from_pretrained(saved_classifier)
 
 
-def test_a_huge_num_hidden_layers_is_refused_before_any_model_is_built(saved_classifier):
-    _edit_config(saved_classifier, num_hidden_layers=100000)
+@pytest.mark.parametrize("num_hidden_layers", [1000, 100000], ids=["against-the-tensors", "over-the-config-cap"])
+def test_a_huge_num_hidden_layers_is_refused_before_any_model_is_built(saved_classifier, num_hidden_layers):
+    _edit_config(saved_classifier, num_hidden_layers=num_hidden_layers)
     start = time.perf_counter()
-    with pytest.raises(SpectrumFMCheckpointError, match="num_hidden_layers=100000"):
+    with pytest.raises(SpectrumFMConfigError, match=rf"num_hidden_layers\b.*\b{num_hidden_layers}\b"):
         SpectrumFMForSequenceClassification.from_pretrained(saved_classifier)
     assert time.perf_counter() - start < 2.0
 
