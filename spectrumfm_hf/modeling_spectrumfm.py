@@ -205,6 +205,7 @@ class SpectrumFMEmbeddings(nn.Module):
         # Eq. 8 is a kernel-1 convolution without bias, i.e. the same map at every position:
         # held as a Linear layer, it runs on (B, N, C) without transposes.
         self.projection = nn.Linear(config.num_input_channels, config.hidden_size, bias=False)
+        self.projection.fan_in_init = True  # see SpectrumFMPreTrainedModel._init_weights
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(self, input_values: torch.Tensor) -> torch.Tensor:
@@ -739,6 +740,12 @@ class SpectrumFMPreTrainedModel(PreTrainedModel):
                     _init.zeros_(param)
         elif isinstance(module, SpectrumFMSelfAttention) and module.relative_position_bias is not None:
             _init.zeros_(module.relative_position_bias)
+        elif isinstance(module, nn.Linear) and getattr(module, "fan_in_init", False):
+            # Eq. 8 maps only C=2 channels: at initializer_range (0.02) its output would be ~70x
+            # smaller than the unit-scale sinusoidal encoding, every window would look the same to
+            # the encoder and classification would sit at chance for thousands of steps. A fan-in
+            # scale (as PyTorch's own default for a convolution) keeps signal and position comparable.
+            _init.normal_(module.weight, mean=0.0, std=module.in_features**-0.5)
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """Save weights (safetensors), config and the code that defines them.

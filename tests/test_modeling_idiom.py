@@ -197,3 +197,16 @@ def test_weights_start_from_transformers_and_the_family_initialisers():
     rnn = model.next_slot_head.rnn
     bound = (6.0 / (rnn.weight_ih_l0.shape[0] + rnn.weight_ih_l0.shape[1])) ** 0.5  # Xavier uniform
     assert rnn.weight_ih_l0.abs().max().item() <= bound and not rnn.bias_ih_l0.any()
+
+
+def test_freshly_initialised_encoder_tells_windows_apart_above_the_position_encoding():
+    # Eq. 8's projection at initializer_range would leave every window's encoding ~70x below the
+    # sinusoidal positions, and classifiers at chance for thousands of steps.
+    torch.manual_seed(0)
+    model = SpectrumFMModel(tiny_config()).eval()
+    windows = torch.rand(16, 64, 2)
+    with torch.no_grad():
+        hidden = model(input_values=windows).last_hidden_state
+    across_windows = hidden.std(dim=0).mean()
+    across_positions = hidden.std(dim=1).mean()
+    assert across_windows > 0.2 * across_positions
