@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .feature_extraction_spectrumfm import SpectrumFMFeatureExtractor
     from .modeling_spectrumfm import (
         SpectrumFMAnomalyDetectionOutput,
+        SpectrumFMCheckpointError,
         SpectrumFMForAnomalyDetection,
         SpectrumFMForPretraining,
         SpectrumFMForPretrainingOutput,
@@ -51,6 +52,7 @@ _PUBLIC_NAMES = {
     "SpectrumFMInputTypeError": "configuration_spectrumfm",
     "SpectrumFMFeatureExtractor": "feature_extraction_spectrumfm",
     "SpectrumFMAnomalyDetectionOutput": "modeling_spectrumfm",
+    "SpectrumFMCheckpointError": "modeling_spectrumfm",
     "SpectrumFMForAnomalyDetection": "modeling_spectrumfm",
     "SpectrumFMForPretraining": "modeling_spectrumfm",
     "SpectrumFMForPretrainingOutput": "modeling_spectrumfm",

@@ -204,7 +204,7 @@ def test_freshly_initialised_encoder_tells_windows_apart_above_the_position_enco
     # sinusoidal positions, and classifiers at chance for thousands of steps.
     torch.manual_seed(0)
     model = SpectrumFMModel(tiny_config()).eval()
-    windows = torch.rand(16, 64, 2)
+    windows = torch.rand(16, 32, 2)
     with torch.no_grad():
         hidden = model(input_values=windows).last_hidden_state
     across_windows = hidden.std(dim=0).mean()
