@@ -120,7 +120,7 @@ DOCUMENTED_RANGES = {
         "am_modulation_depth": (0.05, 4.0),
         "audio_bandwidth": (0.002, 0.1),
         "wbfm_deviation": (0.002, 0.2),
-        "suppressed_carrier_probability": 0.3,
+        "suppressed_carrier_probability": 0.4,
         "noise_message_probability": 0.5,
     },
 }
@@ -211,6 +211,17 @@ def test_noise_like_messages_have_no_harmonic_structure_and_stay_unit_power():
     iq, _ = transmitter.render(uniforms, 256)
     assert transmitter.num_uniforms(256) == make_transmitter("AM-DSB-SC").num_uniforms(256) + 1
     np.testing.assert_allclose(np.mean(np.abs(iq) ** 2, axis=-1), 1.0, rtol=1e-9)
+
+
+def test_broad_carrier_locked_offset_contains_both_recipes_analog_offsets():
+    offsets = {
+        preset: next(stage for stage in AMC_PRESETS[preset].impairments.transforms if isinstance(stage, CarrierOffset))
+        for preset in ("broad", "rml2016.10a-recipe", "torchsig")
+    }
+    assert offsets["broad"].carrier_locked_modulations == ANALOG_CLASSES
+    low, high = offsets["broad"].carrier_locked_cfo
+    for preset in ("rml2016.10a-recipe", "torchsig"):
+        assert low <= offsets[preset].cfo[0] and offsets[preset].cfo[1] <= high
 
 
 def test_clean_preset_has_only_phase_and_noise():

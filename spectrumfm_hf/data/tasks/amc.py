@@ -179,7 +179,7 @@ _BROAD_RANGES = TransmitterRanges(
     gfsk_modulation_index=(0.1, 0.5),
     gfsk_bt=(0.2, 0.5),
     am_modulation_depth=(0.05, 4.0),
-    suppressed_carrier_probability=0.3,
+    suppressed_carrier_probability=0.4,
     audio_bandwidth=(0.002, 0.1),
     fm_deviation=(0.002, 0.05),
     wbfm_deviation=(0.002, 0.2),
@@ -195,7 +195,9 @@ def _broad() -> AMCPreset:
             PowerAmplifier(),
             MultipathFading(delay_decay=(0.0, 2.5)),
             TimingOffset(sample_rate_offset_ppm=(-250.0, 250.0)),
-            CarrierOffset(carrier_locked_modulations=ANALOG_CLASSES, carrier_locked_cfo=(-0.002, 0.002)),
+            # Analog classes: a receiver locked to the carrier, its residual offset as large as
+            # the largest either recipe leaves them (TorchSig's 0.005).
+            CarrierOffset(carrier_locked_modulations=ANALOG_CLASSES, carrier_locked_cfo=(-0.005, 0.005)),
             AdditiveNoise(snr_convention="per-sample"),
             PhaseNoise(),
             IQImbalance(),
