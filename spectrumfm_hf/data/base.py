@@ -159,7 +159,8 @@ class ChannelTransform(Protocol):
 # ones that apply to it; the rest take the default (NaN for numbers, "" for strings), so all
 # sources share one schema. Units are in the names or in the comment.
 GENERATION_PARAMETERS: dict[str, tuple[str, Any]] = {
-    "snr_db": ("float32", float("nan")),  # signal-to-noise ratio per sample in the signal's band, dB
+    "snr_db": ("float32", float("nan")),  # signal-to-noise ratio, dB, in the convention of snr_convention
+    "snr_convention": ("string", ""),  # "in-band" (noise in the signal's band) or "per-sample" (whole band); "" unknown
     "source": ("string", ""),  # e.g. "synthetic/amc-rml2016", "rml2016.10a", "sigmf"
     "seed": ("int64", -1),  # the data set's seed; -1 when not generated
     "index": ("int64", -1),  # the example's index in its source

@@ -9,6 +9,7 @@
 from .chain import CHUNK_EXAMPLES, ImpairmentChain, default_impairments
 from .transforms import (
     FADING_TYPES,
+    SNR_CONVENTIONS,
     AdditiveNoise,
     CarrierOffset,
     DCOffset,
@@ -34,6 +35,7 @@ __all__ = [
     "PhaseNoise",
     "PowerAmplifier",
     "Quantizer",
+    "SNR_CONVENTIONS",
     "TimingOffset",
     "default_impairments",
 ]

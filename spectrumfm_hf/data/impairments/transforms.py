@@ -17,15 +17,21 @@ own they treat that input as zero (``"same"``-length filtering); inside an
 :class:`~.chain.ImpairmentChain` the chain asks the transmitter for that many extra samples and
 drops them, so generated captures carry no start-up transient.
 
-**SNR.** :class:`AdditiveNoise` sets the ratio of the signal power to the noise power *in the
-signal's occupied band*: with the signal's two-sided bandwidth ``B`` (normalised to the
-sample rate, from the ``bandwidth`` parameter the transmitter recorded; the whole band,
-``B = 1``, when none was recorded) and white complex noise of variance ``sigma**2`` per
-sample, the in-band noise power is ``sigma**2 * B`` and
-``SNR = P_signal / (sigma**2 * B)``. ``P_signal`` is the mean power per sample of the
-received (faded, distorted) signal in the capture itself, so every capture has exactly the
-SNR it is labelled with. Over the full sample-rate band the per-sample SNR is
-``SNR * B``.
+**SNR.** :class:`AdditiveNoise` sets the ratio of the signal power to the noise power in one
+of two conventions (its ``snr_convention``; each record states its own in ``snr_convention``):
+
+* ``"in-band"``: noise counted *in the signal's occupied band*. With the signal's two-sided
+  bandwidth ``B`` (normalised to the sample rate, from the ``bandwidth`` parameter the
+  transmitter recorded; the whole band, ``B = 1``, when none was recorded) and white complex
+  noise of variance ``sigma**2`` per sample, the in-band noise power is ``sigma**2 * B`` and
+  ``SNR = P_signal / (sigma**2 * B)``. TorchSig labels its SNR this way.
+* ``"per-sample"``: noise counted over the whole sampled band, ``SNR = P_signal / sigma**2``,
+  as the public RML data sets (GNU Radio's channel model sets a noise amplitude per sample)
+  label theirs. At the same label a signal of bandwidth ``B`` is ``-10 log10(B)`` dB cleaner
+  in-band than in the in-band convention: 7.6 dB for RRC 0.35 at 8 samples per symbol.
+
+``P_signal`` is the mean power per sample of the received (faded, distorted) signal in the
+capture itself, so every capture has exactly the SNR it is labelled with.
 """
 
 from __future__ import annotations
@@ -53,9 +59,12 @@ __all__ = [
     "DCOffset",
     "Quantizer",
     "FADING_TYPES",
+    "SNR_CONVENTIONS",
 ]
 
 FADING_TYPES: tuple[str, ...] = ("none", "rayleigh", "rician")
+SNR_CONVENTIONS: tuple[str, ...] = ("in-band", "per-sample")
+"""How :class:`AdditiveNoise` counts the noise of an SNR (module docstring)."""
 
 def _column(columns: dict[str, np.ndarray], name: str, batch: int) -> np.ndarray:
     """A float column of the batch, NaN where absent."""
@@ -138,11 +147,11 @@ def impair_one_capture(
 
 
 def _single_row_columns(params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The numeric generation parameters of one example as columns of a batch of one."""
+    """The generation parameters of one example as columns of a batch of one (text as object arrays)."""
     return {
-        key: np.asarray([value])
+        key: np.asarray([value], dtype=object if GENERATION_PARAMETERS[key][0] == "string" else None)
         for key, value in params.items()
-        if key in GENERATION_PARAMETERS and GENERATION_PARAMETERS[key][0] != "string"
+        if key in GENERATION_PARAMETERS
     }
 
 
@@ -366,18 +375,39 @@ class CarrierOffset(Impairment):
     ``y[n] = x[n] exp(j (2 pi (cfo n + drift n**2 / 2) + phase))``, ``n`` counted from the
     first sample of the capture.
 
+    Receivers that lock to a carrier (an AM or FM receiver tracks the carrier it demodulates)
+    leave a much smaller residual offset than a blind digital receiver: rows whose
+    ``modulation`` column is one of ``carrier_locked_modulations`` draw their offset from
+    ``carrier_locked_cfo`` instead, without drift.
+
     Args:
         cfo: frequency offset range, cycles per sample.
         drift: frequency drift range, cycles per sample per sample.
         phase_offset_rad: carrier phase range, radians.
+        carrier_locked_modulations: class names received by a carrier-locked receiver.
+        carrier_locked_cfo: their residual offset range, cycles per sample.
     """
 
     cfo: tuple[float, float] = (-0.01, 0.01)
     drift: tuple[float, float] = (-2e-6, 2e-6)
     phase_offset_rad: tuple[float, float] = (-math.pi, math.pi)
+    carrier_locked_modulations: tuple[str, ...] = ()
+    carrier_locked_cfo: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
-        _validated(self, {"cfo": (-0.5, 0.5), "drift": (-1e-2, 1e-2), "phase_offset_rad": (-2 * math.pi, 2 * math.pi)})
+        _validated(
+            self,
+            {
+                "cfo": (-0.5, 0.5),
+                "drift": (-1e-2, 1e-2),
+                "phase_offset_rad": (-2 * math.pi, 2 * math.pi),
+                "carrier_locked_cfo": (-0.5, 0.5),
+            },
+        )
+        names = self.carrier_locked_modulations
+        if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+            raise SpectrumDataError(f"carrier_locked_modulations must be a sequence of class names, got {names!r}")
+        object.__setattr__(self, "carrier_locked_modulations", tuple(names))
 
     def num_uniforms(self, num_samples: int) -> int:
         return 3
@@ -385,6 +415,10 @@ class CarrierOffset(Impairment):
     def apply(self, iq, uniforms, normals, columns):
         cfo = scale_uniform(uniforms[:, 0], self.cfo)
         drift = scale_uniform(uniforms[:, 1], self.drift)
+        if self.carrier_locked_modulations and "modulation" in columns:
+            locked = np.isin(np.asarray(columns["modulation"], dtype=object), self.carrier_locked_modulations)
+            cfo = np.where(locked, scale_uniform(uniforms[:, 0], self.carrier_locked_cfo), cfo)
+            drift = np.where(locked, 0.0, drift)
         phase = scale_uniform(uniforms[:, 2], self.phase_offset_rad)
         columns["cfo"] = cfo
         columns["cfo_drift"] = drift
@@ -394,20 +428,25 @@ class CarrierOffset(Impairment):
 
 @dataclass(frozen=True)
 class AdditiveNoise(Impairment):
-    """White Gaussian noise at a calibrated SNR in the signal's occupied band (module docstring).
+    """White Gaussian noise at a calibrated SNR, in-band or per-sample (module docstring).
 
     The SNR is the ``snr_db`` column when an earlier stage or the task generator set it,
-    otherwise drawn from ``snr_db``. The band is the ``bandwidth`` column (two-sided,
-    normalised; the full band when absent).
+    otherwise drawn from ``snr_db``. In the in-band convention the band is the ``bandwidth``
+    column (two-sided, normalised; the full band when absent). The convention is recorded
+    in the ``snr_convention`` column.
 
     Args:
         snr_db: SNR range used when none is given, dB.
+        snr_convention: ``"in-band"`` or ``"per-sample"`` (:data:`SNR_CONVENTIONS`).
     """
 
     snr_db: tuple[float, float] = (-20.0, 30.0)
+    snr_convention: str = "in-band"
 
     def __post_init__(self) -> None:
         _validated(self, {"snr_db": (-100.0, 200.0)})
+        if self.snr_convention not in SNR_CONVENTIONS:
+            raise SpectrumDataError(f"snr_convention must be one of {list(SNR_CONVENTIONS)}, got {self.snr_convention!r}")
 
     def num_uniforms(self, num_samples: int) -> int:
         return 1
@@ -419,9 +458,13 @@ class AdditiveNoise(Impairment):
         batch, num_samples = iq.shape
         given = _column(columns, "snr_db", batch)
         snr_db = np.where(np.isnan(given), scale_uniform(uniforms[:, 0], self.snr_db), given)
-        bandwidth = _column(columns, "bandwidth", batch)
-        bandwidth = np.where(np.isnan(bandwidth) | (bandwidth <= 0), 1.0, np.minimum(bandwidth, 1.0))
+        if self.snr_convention == "per-sample":
+            bandwidth = np.ones(batch)
+        else:
+            bandwidth = _column(columns, "bandwidth", batch)
+            bandwidth = np.where(np.isnan(bandwidth) | (bandwidth <= 0), 1.0, np.minimum(bandwidth, 1.0))
         columns["snr_db"] = snr_db
+        columns["snr_convention"] = np.full(batch, self.snr_convention, dtype=object)
         return F.add_noise(iq, snr_db, bandwidth, normals)
 
 

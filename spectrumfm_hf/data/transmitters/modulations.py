@@ -69,6 +69,12 @@ NUM_PARTIALS = 6
 
 PULSE_SHAPES: tuple[str, ...] = ("rrc", "rectangular", "gaussian")
 
+LOG_UNIFORM_RANGES: tuple[str, ...] = (
+    "samples_per_symbol", "fsk_modulation_index", "gfsk_modulation_index", "am_modulation_depth",
+    "audio_bandwidth", "fm_deviation", "wbfm_deviation",
+)
+"""Ranges of :class:`TransmitterRanges` that may be drawn log-uniformly."""
+
 
 @dataclass(frozen=True)
 class TransmitterRanges:
@@ -86,13 +92,24 @@ class TransmitterRanges:
         gaussian_bt: bandwidth-time product of Gaussian-filtered rectangular pulses (linear
             "gaussian" pulse shape and GFSK).
         gmsk_bt: bandwidth-time product of GMSK (GSM uses 0.3).
-        fsk_modulation_index: modulation index h of CPFSK and GFSK (GMSK is fixed at 0.5).
+        fsk_modulation_index: modulation index h of CPFSK (and of GFSK when
+            ``gfsk_modulation_index`` is None; GMSK is fixed at 0.5).
         am_modulation_depth: AM modulation depth with carrier; above 1 is over-modulation.
         suppressed_carrier_probability: chance that an AM class with an unspecified carrier
             (RML2016's "AM-DSB" and "AM-SSB") suppresses it.
         audio_bandwidth: bandwidth of the analog message (one-sided), cycles per sample.
         fm_deviation: peak frequency deviation of "FM", cycles per sample.
         wbfm_deviation: peak frequency deviation of "WBFM", cycles per sample.
+        gfsk_modulation_index: modulation index h of GFSK; None shares ``fsk_modulation_index``
+            (Bluetooth-like GFSK uses 0.28-0.35, TorchSig draws 0.1-0.5).
+        gfsk_bt: bandwidth-time product of GFSK; None shares ``gaussian_bt``.
+        noise_message_probability: chance that an analog message is noise-like (band-limited
+            random partials of Rayleigh amplitude, as TorchSig's AM and FM builders filter
+            white noise) rather than tonal (a pitch's harmonics, as speech and music).
+        log_uniform: names of the ranges above drawn log-uniformly (equal chance per octave)
+            instead of uniformly: for scale parameters spanning decades, such as an audio
+            bandwidth from speech to music or a modulation depth from 0.05 to 4. Their
+            minimum must be positive.
     """
 
     samples_per_symbol: tuple[float, float] = (4.0, 10.0)
@@ -106,6 +123,10 @@ class TransmitterRanges:
     audio_bandwidth: tuple[float, float] = (0.01, 0.05)
     fm_deviation: tuple[float, float] = (0.01, 0.05)
     wbfm_deviation: tuple[float, float] = (0.08, 0.2)
+    gfsk_modulation_index: tuple[float, float] | None = None
+    gfsk_bt: tuple[float, float] | None = None
+    noise_message_probability: float = 0.0
+    log_uniform: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         sps = check_range("samples_per_symbol", self.samples_per_symbol, 1.0, 1e4)
@@ -127,10 +148,33 @@ class TransmitterRanges:
             ("wbfm_deviation", 0.0, 0.5),
         ):
             object.__setattr__(self, argument, check_range(argument, getattr(self, argument), low, high))
-        if not 0.0 <= float(self.suppressed_carrier_probability) <= 1.0:
-            raise SpectrumDataError(
-                f"suppressed_carrier_probability must be in [0, 1], got {self.suppressed_carrier_probability!r}"
-            )
+        for argument, low, high in (("gfsk_modulation_index", 0.0, 4.0), ("gfsk_bt", 0.2, 2.0)):
+            if getattr(self, argument) is not None:
+                object.__setattr__(self, argument, check_range(argument, getattr(self, argument), low, high))
+        for argument in ("suppressed_carrier_probability", "noise_message_probability"):
+            if not 0.0 <= float(getattr(self, argument)) <= 1.0:
+                raise SpectrumDataError(f"{argument} must be in [0, 1], got {getattr(self, argument)!r}")
+        if isinstance(self.log_uniform, str):
+            raise SpectrumDataError(f"log_uniform must be a sequence of range names, got {self.log_uniform!r}")
+        for name in self.log_uniform:
+            value = getattr(self, name, None) if name in LOG_UNIFORM_RANGES else None
+            if value is None or value[0] <= 0.0:
+                raise SpectrumDataError(
+                    f"log_uniform must name ranges of {LOG_UNIFORM_RANGES} that are set and have a positive "
+                    f"minimum, got {name!r} = {value!r}"
+                )
+        object.__setattr__(self, "log_uniform", tuple(self.log_uniform))
+
+    def draw(self, name: str, uniforms: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
+        """Map numbers in [0, 1) onto range ``name`` (or ``value_range`` standing in for it), by its law.
+
+        Uniformly, or log-uniformly when ``name`` is in :attr:`log_uniform`.
+        """
+        value_range = getattr(self, name) if value_range is None else value_range
+        if name in self.log_uniform and value_range[0] > 0.0:
+            low, high = np.log(value_range[0]), np.log(value_range[1])
+            return np.exp(low + (high - low) * uniforms)
+        return scale_uniform(uniforms, value_range)
 
 
 # ----------------------------------------------------------------------------- pulses
@@ -350,7 +394,7 @@ class LinearModulator(Modulator):
     ):
         """Render row ``b`` with constellation ``tables[member_of_row[b], :orders[member_of_row[b]]]``."""
         ranges = self.ranges
-        sps = scale_uniform(uniforms[:, 0], ranges.samples_per_symbol)
+        sps = ranges.draw("samples_per_symbol", uniforms[:, 0])
         shape = np.searchsorted(np.cumsum(ranges.pulse_shape_weights)[:-1], uniforms[:, 1], side="right")
         rolloff_index = _grid_index(scale_uniform(uniforms[:, 2], ranges.rolloff), ROLLOFF_GRID)
         bt_index = _grid_index(scale_uniform(uniforms[:, 2], ranges.gaussian_bt), BT_GRID)
@@ -426,11 +470,15 @@ class FrequencyShiftKeying(Modulator):
         self.ranges = ranges
         self.order = int(order)
         self.gaussian = bool(gaussian)
+        # GFSK draws from its own ranges when they are set; CPFSK from the FSK ones.
+        index_name = "gfsk_modulation_index" if gaussian and ranges.gfsk_modulation_index is not None else "fsk_modulation_index"
+        self.index_name = index_name
         self.index_range = (
-            ranges.fsk_modulation_index if modulation_index is None
+            getattr(ranges, index_name) if modulation_index is None
             else check_range("modulation_index", (modulation_index, modulation_index), 0.0, 4.0)
         )
-        self.bt_range = ranges.gaussian_bt if bt_range is None else check_range("bt_range", bt_range, 0.2, 2.0)
+        default_bt = ranges.gfsk_bt if gaussian and ranges.gfsk_bt is not None else ranges.gaussian_bt
+        self.bt_range = default_bt if bt_range is None else check_range("bt_range", bt_range, 0.2, 2.0)
 
     def num_uniforms(self, num_samples: int) -> int:
         # sps, modulation index, BT, clock phase, then the symbols.
@@ -438,8 +486,8 @@ class FrequencyShiftKeying(Modulator):
 
     def _render(self, uniforms: np.ndarray, num_samples: int):
         span = FSK_PULSE_SPAN_SYMBOLS
-        sps = scale_uniform(uniforms[:, 0], self.ranges.samples_per_symbol)
-        index = scale_uniform(uniforms[:, 1], self.index_range)
+        sps = self.ranges.draw("samples_per_symbol", uniforms[:, 0])
+        index = self.ranges.draw(self.index_name, uniforms[:, 1], self.index_range)
         bt_index = _grid_index(scale_uniform(uniforms[:, 2], self.bt_range), BT_GRID)
         bt = BT_GRID[bt_index]
         rows = 1 + bt_index if self.gaussian else np.zeros(sps.size, dtype=np.int64)
@@ -504,15 +552,26 @@ class AnalogModulator(Modulator):
         self.kind = kind
         self.carrier = carrier
         self.deviation_range = ranges.fm_deviation if deviation_range is None else deviation_range
+        # The range whose law (uniform or log-uniform) the deviation follows.
+        self.deviation_name = "wbfm_deviation" if self.deviation_range == ranges.wbfm_deviation else "fm_deviation"
+
+    # Uniforms of the message: audio bandwidth, pitch, harmonic amplitudes and phases, partial
+    # frequencies, amplitudes and phases. Depth/deviation, carrier choice and sideband follow.
+    MESSAGE_UNIFORMS = 2 + 2 * NUM_HARMONICS + 3 * NUM_PARTIALS
 
     def num_uniforms(self, num_samples: int) -> int:
-        # audio bandwidth, pitch, harmonic amplitudes and phases, partial frequencies,
-        # amplitudes and phases, then depth/deviation, carrier choice and sideband.
-        return 2 + 2 * NUM_HARMONICS + 3 * NUM_PARTIALS + 3
+        # The message kind is drawn only when noise-like messages can occur, so ranges
+        # without them give the same examples as before that choice existed.
+        return self.MESSAGE_UNIFORMS + 3 + (1 if self.ranges.noise_message_probability > 0 else 0)
 
     def message(self, uniforms: np.ndarray, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
-        """Analytic audio message of a batch, scaled so its real part peaks at 1; and ``W``."""
-        audio_bandwidth = scale_uniform(uniforms[:, 0], self.ranges.audio_bandwidth)
+        """Analytic audio message of a batch, scaled so its real part peaks at 1; and ``W``.
+
+        Tonal messages are a pitch's harmonics plus weaker partials; noise-like ones (drawn with
+        ``ranges.noise_message_probability``) are partials alone with Rayleigh amplitudes, the
+        amplitude law of band-limited white noise's spectral lines.
+        """
+        audio_bandwidth = self.ranges.draw("audio_bandwidth", uniforms[:, 0])
         pitch = audio_bandwidth * (0.08 + 0.22 * uniforms[:, 1])
         harmonic_number = np.arange(1, NUM_HARMONICS + 1)
         cursor = 2
@@ -525,6 +584,11 @@ class AnalogModulator(Modulator):
         partial_frequency = audio_bandwidth[:, None] * (0.05 + 0.95 * uniforms[:, cursor : cursor + NUM_PARTIALS])
         cursor += NUM_PARTIALS
         partial_amplitude = 0.5 * uniforms[:, cursor : cursor + NUM_PARTIALS]
+        if self.ranges.noise_message_probability > 0:
+            noise_like = uniforms[:, self.MESSAGE_UNIFORMS + 3] < self.ranges.noise_message_probability
+            rayleigh = np.sqrt(-2.0 * np.log1p(-uniforms[:, cursor : cursor + NUM_PARTIALS]))
+            partial_amplitude = np.where(noise_like[:, None], rayleigh, partial_amplitude)
+            harmonic_amplitude = np.where(noise_like[:, None], 0.0, harmonic_amplitude)
         cursor += NUM_PARTIALS
         partial_phase = 2 * np.pi * uniforms[:, cursor : cursor + NUM_PARTIALS]
         frequency = np.concatenate([harmonic_frequency, partial_frequency], axis=-1)
@@ -541,9 +605,10 @@ class AnalogModulator(Modulator):
     def _render(self, uniforms: np.ndarray, num_samples: int):
         batch = uniforms.shape[0]
         analytic, audio_bandwidth = self.message(uniforms, num_samples)
-        depth_u, carrier_u, side_u = uniforms[:, -3], uniforms[:, -2], uniforms[:, -1]
+        first = self.MESSAGE_UNIFORMS
+        depth_u, carrier_u, side_u = uniforms[:, first], uniforms[:, first + 1], uniforms[:, first + 2]
         if self.kind == "fm":
-            deviation = scale_uniform(depth_u, self.deviation_range)
+            deviation = self.ranges.draw(self.deviation_name, depth_u, self.deviation_range)
             # The phase is the running sum of the instantaneous frequency.
             iq = np.exp(2j * np.pi * deviation[:, None] * np.cumsum(analytic.real, axis=-1))
             columns = {
@@ -555,7 +620,7 @@ class AnalogModulator(Modulator):
             with_carrier = carrier_u >= self.ranges.suppressed_carrier_probability
         else:
             with_carrier = np.full(batch, self.carrier == "with")
-        depth = scale_uniform(depth_u, self.ranges.am_modulation_depth)
+        depth = self.ranges.draw("am_modulation_depth", depth_u)
         if self.kind == "dsb":
             message = analytic.real.astype(np.complex128)
             bandwidth = 2.0 * audio_bandwidth
