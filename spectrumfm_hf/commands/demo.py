@@ -87,7 +87,7 @@ def demo_command(args: argparse.Namespace) -> int:
     record = generator(args.seed, index)
     capture = real_to_iq(record["iq"])
     print(
-        f"capture: {capture.shape[0]} complex samples of {record['modulation']} at {record['snr_db']:.0f} dB SNR "
+        f"capture: {capture.shape[0]} complex samples of {record['transmitter']} at {record['snr_db']:.0f} dB SNR "
         f"(synthetic, {generator.name}, seed {args.seed}, example {index})"
     )
 

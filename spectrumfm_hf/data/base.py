@@ -164,7 +164,7 @@ GENERATION_PARAMETERS: dict[str, tuple[str, Any]] = {
     "source": ("string", ""),  # e.g. "synthetic/amc-rml2016", "rml2016.10a", "sigmf"
     "seed": ("int64", -1),  # the data set's seed; -1 when not generated
     "index": ("int64", -1),  # the example's index in its source
-    "modulation": ("string", ""),  # transmitter's class name (modulation or technology)
+    "transmitter": ("string", ""),  # the transmitter's class name: a modulation or a wireless technology
     "samples_per_symbol": ("float32", float("nan")),
     "pulse_shape": ("string", ""),  # "rrc", "rectangular", "gaussian", ""
     "rolloff": ("float32", float("nan")),  # RRC roll-off factor

@@ -19,7 +19,7 @@ def test_record_label_and_modulation_follow_the_index(generator):
     record = generator(3, 17)
     assert record["iq"].shape == (128, 2)
     assert record["label"] == 17 % 11
-    assert record["modulation"] == RML2016_10A_CLASSES[record["label"]]
+    assert record["transmitter"] == RML2016_10A_CLASSES[record["label"]]
     assert record["source"] == "synthetic/amc-rml2016.10a"
     assert (record["seed"], record["index"]) == (3, 17)
     assert generator.name == "amc-rml2016.10a" and generator.num_samples == 128
@@ -45,7 +45,7 @@ def test_default_rml2018_grid_runs_to_30_db():
 def test_every_class_gives_finite_unit_power_captures(class_set):
     generator = AMCGenerator(class_set)
     batch = generator.generate(7, range(2 * generator.num_classes))
-    assert sorted(set(batch["modulation"].tolist())) == sorted(generator.class_names)
+    assert sorted(set(batch["transmitter"].tolist())) == sorted(generator.class_names)
     assert np.all(np.isfinite(batch["iq"]))
     np.testing.assert_allclose(np.mean(np.sum(batch["iq"].astype(np.float64) ** 2, axis=-1), axis=-1), 1.0, rtol=1e-5)
 

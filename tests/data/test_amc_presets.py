@@ -169,7 +169,7 @@ def test_every_preset_draws_a_random_carrier_phase(preset):
 def test_carrier_locked_classes_draw_the_residual_offset_without_drift():
     stage = CarrierOffset(cfo=(0.01, 0.02), carrier_locked_modulations=ANALOG_CLASSES, carrier_locked_cfo=(-0.001, 0.001))
     modulation = np.array(["WBFM", "QPSK", "AM-DSB", "BPSK"], dtype=object)
-    columns = {"modulation": modulation}
+    columns = {"transmitter": modulation}
     rng = np.random.default_rng(0)
     stage.apply(np.ones((4, 16), complex), rng.random((4, 3)), np.zeros((4, 0)), columns)
     locked = np.isin(modulation, ANALOG_CLASSES)

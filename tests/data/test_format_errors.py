@@ -86,9 +86,9 @@ def test_rml2018_takes_class_names_like_its_reader(tmp_path):
     with h5py.File(path, "w") as handle:
         write_rml2018_datasets(handle, 2)
     names = [f"class{number}" for number in range(24)]
-    assert RML2018Reader(path, class_names=names)[8]["modulation"] == "class1"
+    assert RML2018Reader(path, class_names=names)[8]["transmitter"] == "class1"
     dataset = load_rml2018(path, class_names=names, cache_dir=tmp_path / "cache")
-    assert dataset.features["label"].names == names and dataset[8]["modulation"] == "class1"
+    assert dataset.features["label"].names == names and dataset[8]["transmitter"] == "class1"
 
 
 def test_rml2018_class_names_that_are_a_string_name_argument(tmp_path):

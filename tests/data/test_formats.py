@@ -161,7 +161,7 @@ def test_rml2016_reader_orders_records_by_class_then_snr(rml2016_file):
     assert len(reader) == 18 and reader.num_samples == 128
     records = list(reader.iter_records(batch_size=4))
     assert set(records[0]) == RECORD_COLUMNS
-    assert [(r["modulation"], r["snr_db"]) for r in records[::3]] == [
+    assert [(r["transmitter"], r["snr_db"]) for r in records[::3]] == [
         ("AM-SSB", -4.0), ("AM-SSB", 2.0), ("BPSK", -4.0), ("BPSK", 2.0), ("QPSK", -4.0), ("QPSK", 2.0)
     ]
     record = records[7]
@@ -222,7 +222,7 @@ def test_rml2018_cuts_each_frame_into_eight_windows(tmp_path):
         frame, window = divmod(number, 8)
         assert np.array_equal(record["iq"], iq[frame, window * 128 : (window + 1) * 128])
         assert record["label"] == classes[frame]
-        assert record["modulation"] == RML2018_01A_CLASSES[classes[frame]]
+        assert record["transmitter"] == RML2018_01A_CLASSES[classes[frame]]
         assert record["snr_db"] == snrs_db[frame]
         assert (record["index"], record["sample_offset"]) == (frame, window * 128)
 
@@ -294,7 +294,7 @@ def example_records(count=6, num_samples=64, seed=1):
             "iq": rng.standard_normal((num_samples, 2)).astype(np.float32),
             "label": number % 3,
             "snr_db": float(number) - 2.5,
-            "modulation": ("BPSK", "QPSK", "8PSK")[number % 3],
+            "transmitter": ("BPSK", "QPSK", "8PSK")[number % 3],
             "source": "synthetic/test",
             "seed": 7,
             "index": number,
@@ -317,7 +317,7 @@ def test_sigmf_round_trip_keeps_samples_labels_and_parameters(tmp_path):
     assert len(loaded) == len(records)
     for number, (original, record) in enumerate(zip(records, loaded)):
         assert np.array_equal(record["iq"], original["iq"])
-        for name in ("label", "modulation", "source", "seed", "index"):
+        for name in ("label", "transmitter", "source", "seed", "index"):
             assert record[name] == original[name]
         assert record["snr_db"] == pytest.approx(original["snr_db"])
         assert record["cfo"] == pytest.approx(original["cfo"])
@@ -347,14 +347,14 @@ def test_sigmf_ci16_annotations_are_cut_into_scaled_windows(tmp_path):
     # [0, 100): starts 0, 16, ..., 64 (5 windows); [128, 256): 128, ..., 224 (7 windows)
     assert len(reader) == 12
     record = reader[6]
-    assert (record["modulation"], record["label"], record["sample_offset"], record["index"]) == ("lte", 0, 144, 1)
+    assert (record["transmitter"], record["label"], record["sample_offset"], record["index"]) == ("lte", 0, 144, 1)
     assert np.allclose(record["iq"], expected[144:176])
 
 
 def test_sigmf_configurable_label_key(tmp_path):
     path = tmp_path / "capture"
     write_ci16_recording(path, [(0, 64, "radar")], label_key="custom:emitter")
-    assert SigMFReader(path, label_key="custom:emitter")[0]["modulation"] == "radar"
+    assert SigMFReader(path, label_key="custom:emitter")[0]["transmitter"] == "radar"
     with pytest.raises(SpectrumDataError, match="no annotation carries the label key 'core:label'"):
         SigMFReader(path)
 
@@ -399,7 +399,7 @@ def test_raw_cf32_is_windowed_without_overlap(tmp_path):
     reader = RawIQReader(path, 128, "cf32_le", label="QPSK", snr_db=10.0)
     assert len(reader) == 2
     record = reader[1]
-    assert record["sample_offset"] == 128 and record["label"] == 0 and record["modulation"] == "QPSK"
+    assert record["sample_offset"] == 128 and record["label"] == 0 and record["transmitter"] == "QPSK"
     assert record["snr_db"] == 10.0 and record["source"] == "raw"
     assert np.array_equal(record["iq"][:, 0] + 1j * record["iq"][:, 1], iq[128:256])
 
@@ -410,7 +410,7 @@ def test_raw_ci16_is_scaled_to_unit_range(tmp_path):
     components.tofile(path)
     record = RawIQReader(path, 16, "ci16_le")[0]
     assert np.allclose(record["iq"].ravel(), components / 32768.0)
-    assert record["modulation"] == "" and record["label"] == 0
+    assert record["transmitter"] == "" and record["label"] == 0
 
 
 def test_raw_cu8_uses_mid_scale_offset(tmp_path):

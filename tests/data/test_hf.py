@@ -41,7 +41,7 @@ class ToneGenerator:
         tone = np.exp(2j * np.pi * (0.05, 0.2, 0.0)[label] * np.arange(self.num_samples)) * (label != 2)
         iq = tone * 10 ** (snr_db / 20) + noise
         params = {"snr_db": snr_db, "source": "synthetic/tones", "seed": seed, "index": index,
-                  "modulation": self.class_names[label], "cfo": (0.05, 0.2, float("nan"))[label]}
+                  "transmitter": self.class_names[label], "cfo": (0.05, 0.2, float("nan"))[label]}
         return {"iq": iq_to_real(iq), "label": label, **fill_parameters(params)}
 
     def generate(self, seed: int, indices: np.ndarray) -> dict:
@@ -136,7 +136,7 @@ def test_load_rml2016_gives_dataset_with_rml_classes(tmp_path):
     assert dataset.features["label"].names == list(RML2016_10A_CLASSES)
     assert len(dataset) == 18
     example = dataset[3]
-    assert example["modulation"] == "AM-SSB" and example["snr_db"] == 2.0
+    assert example["transmitter"] == "AM-SSB" and example["snr_db"] == 2.0
     assert np.array_equal(example["iq"], contents[("AM-SSB", 2)][0].T)
 
 

@@ -47,7 +47,7 @@ def test_every_class_gives_finite_unit_power_output_of_requested_length(name):
     assert transmission.iq.dtype == np.complex64
     assert np.all(np.isfinite(transmission.iq))
     assert np.mean(np.abs(transmission.iq) ** 2) == pytest.approx(1.0, rel=1e-5)
-    assert transmission.params["modulation"] == name
+    assert transmission.params["transmitter"] == name
     assert 0.0 < transmission.params["bandwidth"] <= 1.0
 
 

@@ -43,7 +43,7 @@ def test_component_examples_are_the_components_own_examples(corpus):
     component = corpus.components["wtc"]
     expected = component(corpus.component_seed(2, "wtc"), int(batch["index"][row]))
     np.testing.assert_array_equal(batch["iq"][row], expected["iq"])
-    assert batch["modulation"][row] == expected["modulation"]
+    assert batch["transmitter"][row] == expected["transmitter"]
 
 
 def test_noise_component_is_unit_power_white_noise():

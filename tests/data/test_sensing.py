@@ -41,7 +41,7 @@ def test_vacant_examples_are_noise_only():
         assert np.all(scene.signal == 0)
         received = record["iq"][:, 0] + 1j * record["iq"][:, 1]
         np.testing.assert_array_equal(received, scene.noise.astype(np.complex64))
-        assert record["modulation"] == ""
+        assert record["transmitter"] == ""
 
 
 def test_true_noise_power_is_the_nominal_power_off_by_the_recorded_uncertainty():
@@ -82,7 +82,7 @@ def test_records_carry_every_generation_parameter_and_the_source():
     assert batch["iq"].shape == (20, 128, 2) and batch["iq"].dtype == np.float32
     assert set(GENERATION_PARAMETERS) <= set(batch)
     assert set(batch["source"]) == {"synthetic/spectrum-sensing"}
-    assert set(batch["modulation"][batch["label"] == 1]) <= set(SENSING_SIGNALS)
+    assert set(batch["transmitter"][batch["label"] == 1]) <= set(SENSING_SIGNALS)
 
 
 def test_unknown_signal_is_rejected_naming_the_argument():

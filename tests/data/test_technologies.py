@@ -45,7 +45,7 @@ def test_every_technology_emits_unit_power_complex64_of_requested_length(name, n
     assert transmission.iq.dtype == np.complex64
     assert transmission.iq.shape == (num_samples,)
     assert np.mean(np.abs(transmission.iq) ** 2) == pytest.approx(1.0, rel=1e-4)
-    assert transmission.params["modulation"] == name
+    assert transmission.params["transmitter"] == name
 
 
 # FFT length at the common rate of each OFDM numerology: 20 MHz over the subcarrier spacing.

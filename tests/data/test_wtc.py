@@ -18,7 +18,7 @@ def test_each_example_carries_the_technology_its_label_names():
     generator = WTCGenerator(num_samples=128)
     batch = generator.generate(0, range(21))
     assert list(batch["label"]) == [index % 7 for index in range(21)]
-    assert list(batch["modulation"]) == [generator.class_names[label] for label in batch["label"]]
+    assert list(batch["transmitter"]) == [generator.class_names[label] for label in batch["label"]]
 
 
 def test_snr_cycles_over_the_grid_and_every_block_holds_each_technology_snr_pair_once():

@@ -126,7 +126,7 @@ class RawIQReader(RecordReader):
             class_names = (label,) if label is not None else ("unlabelled",)
         self.class_names = check_class_names(class_names, os.fspath(self.path))
         self.label = 0 if label is None else self.label_index(label, "argument label")
-        self.modulation = "" if label is None else label
+        self.transmitter = "" if label is None else label
         if isinstance(snr_db, bool) or not isinstance(snr_db, (int, float, np.integer, np.floating)):
             raise SpectrumDataError(f"snr_db must be a number in dB, got {_describe_value(snr_db)}")
         self.snr_db = float(snr_db)
@@ -221,7 +221,7 @@ class RawIQReader(RecordReader):
             np.full(len(records), self.label),
             {
                 "snr_db": self.snr_db,
-                "modulation": self.modulation,
+                "transmitter": self.transmitter,
                 "source": self.source,
                 "index": stream_of_record,
                 "sample_offset": offsets,

@@ -148,7 +148,7 @@ class RML2016Reader(RecordReader):
             labels,
             {
                 "snr_db": snrs_db,
-                "modulation": modulations,
+                "transmitter": modulations,
                 "source": self.source,
                 "index": records - first_of_key[key_of_record],
             },

@@ -217,7 +217,7 @@ class RML2018Reader(RecordReader):
         first_window = first_frame * self.windows_per_frame + first_sample // self.window
         params: dict[str, Any] = {
             "snr_db": snrs_db[frame_of_record],
-            "modulation": np.array(self.class_names, dtype=object)[labels[frame_of_record]],
+            "transmitter": np.array(self.class_names, dtype=object)[labels[frame_of_record]],
             "source": self.source,
             "index": frame_of_record + first_frame,
             "sample_offset": window_of_record * self.window if self.windows_per_frame > 1 else -1,

@@ -404,7 +404,7 @@ class SigMFReader(RecordReader):
                     f"{self.path}: unknown class {_describe_value(annotation[label_key])} in annotation {number}; "
                     f"expected one of {_describe_value(list(self.class_names), 200)}"
                 )
-            params = {"source": self.source, "index": position, "modulation": annotation[label_key]}
+            params = {"source": self.source, "index": position, "transmitter": annotation[label_key]}
             params.update(global_params)
             params.update(
                 {

@@ -415,8 +415,8 @@ class CarrierOffset(Impairment):
     def apply(self, iq, uniforms, normals, columns):
         cfo = scale_uniform(uniforms[:, 0], self.cfo)
         drift = scale_uniform(uniforms[:, 1], self.drift)
-        if self.carrier_locked_modulations and "modulation" in columns:
-            locked = np.isin(np.asarray(columns["modulation"], dtype=object), self.carrier_locked_modulations)
+        if self.carrier_locked_modulations and "transmitter" in columns:
+            locked = np.isin(np.asarray(columns["transmitter"], dtype=object), self.carrier_locked_modulations)
             cfo = np.where(locked, scale_uniform(uniforms[:, 0], self.carrier_locked_cfo), cfo)
             drift = np.where(locked, 0.0, drift)
         phase = scale_uniform(uniforms[:, 2], self.phase_offset_rad)

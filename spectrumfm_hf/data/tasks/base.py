@@ -98,7 +98,7 @@ def _render_group(
     """Render ``rows`` (each sent by a member of one group of compatible modulators) into ``transmitted``."""
     position = {id(member): number for number, member in enumerate(group)}
     member_of_row = np.array([position[id(sender)] for sender in senders_of_rows], dtype=np.intp)
-    columns["modulation"][rows] = np.asarray([member.name for member in group], dtype=object)[member_of_row]
+    columns["transmitter"][rows] = np.asarray([member.name for member in group], dtype=object)[member_of_row]
     # Bounded passes, as the impairment chain makes them, keep the working set in cache.
     for start in range(0, rows.size, CHUNK_EXAMPLES):
         part = slice(start, start + CHUNK_EXAMPLES)

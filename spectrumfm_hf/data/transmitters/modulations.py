@@ -348,7 +348,7 @@ class Modulator(ABC):
         num_samples = check_num_samples(num_samples)
         uniforms = rng.random(self.num_uniforms(num_samples))
         iq, columns = self.render(uniforms[None, :], num_samples)
-        params: dict[str, Any] = {"modulation": self.name}
+        params: dict[str, Any] = {"transmitter": self.name}
         params.update({key: python_scalar(column[0]) for key, column in columns.items()})
         return Transmission(iq=iq[0].astype(np.complex64), params=params)
 

@@ -190,7 +190,7 @@ class _SlotDownlink(ABC):
         return Transmission(
             normalise_power(iq),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": occupied_subcarriers * self.subcarrier_spacing_hz / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": symbol_length * COMMON_SAMPLE_RATE_HZ / self.native_rate_hz,
                 "configuration": _configuration(
@@ -393,7 +393,7 @@ class WiFiTransmitter:
         return Transmission(
             normalise_power(iq),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": 53 * self.subcarrier_spacing_hz / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": 80.0,
                 "configuration": _configuration(qam_order=order, start_us=start / 20.0),
@@ -498,7 +498,7 @@ class DVBTTransmitter:
         return Transmission(
             normalise_power(iq),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": _DVBT_CARRIERS * spacing_hz / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": symbol_length * COMMON_SAMPLE_RATE_HZ / native_rate_hz,
                 "configuration": _configuration(
@@ -579,7 +579,7 @@ class BluetoothTransmitter:
         return Transmission(
             np.exp(1j * phase).astype(np.complex64),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": 1e6 / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": float(samples_per_symbol),
                 "pulse_shape": "gaussian",
@@ -657,7 +657,7 @@ class LoRaTransmitter:
         return Transmission(
             np.exp(1j * phase).astype(np.complex64),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": bandwidth_hz / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": symbol_s * COMMON_SAMPLE_RATE_HZ,
                 "configuration": _configuration(
@@ -736,7 +736,7 @@ class ZigBeeTransmitter:
         return Transmission(
             normalise_power(iq),
             {
-                "modulation": self.name,
+                "transmitter": self.name,
                 "bandwidth": 2.36e6 / COMMON_SAMPLE_RATE_HZ,
                 "samples_per_symbol": float(samples_per_chip),
                 "pulse_shape": "half-sine",
