@@ -537,7 +537,8 @@ class _IQPipeline(Pipeline):
     def _window_outputs(
         self, input_values: torch.Tensor, attention_mask: torch.Tensor | None
     ) -> torch.Tensor:
-        raise NotImplementedError
+        """(W, N, C) windows -> one row of outputs per window; each task's pipeline defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define _window_outputs")
 
     @staticmethod
     def _window_times(model_outputs: dict[str, Any]) -> tuple[list[int], list[float | None]]:
