@@ -9,9 +9,10 @@ read from the machine, never assumed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
+
+from ..performance import CPUFeatures, cpu_features, preferred_dtype
 
 PRECISIONS = ("bf16", "fp32")
 
@@ -39,15 +40,8 @@ class PrecisionChoice:
 
 
 def cpu_flags(cpuinfo_path: str = "/proc/cpuinfo") -> frozenset[str]:
-    """The CPU feature flags of the first processor in ``cpuinfo_path`` (empty where it is absent)."""
-    path = Path(cpuinfo_path)
-    if not path.is_file():
-        return frozenset()
-    for line in path.read_text(errors="replace").splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return frozenset(value.split())
-    return frozenset()
+    """The CPU's feature flags (see :func:`spectrumfm_hf.performance.cpu_features`)."""
+    return cpu_features(cpuinfo_path).flags
 
 
 def choose_precision(
@@ -55,10 +49,13 @@ def choose_precision(
 ) -> PrecisionChoice:
     """bf16 on a CUDA GPU that supports it or a CPU with AMX; fp32 otherwise.
 
+    The CPU rule is :func:`spectrumfm_hf.performance.preferred_dtype`'s, the one the whole
+    package uses; this adds the device and the ``TrainingArguments`` keywords a run needs.
+
     Args:
         cuda_available: whether a CUDA device is used; detected when None.
         cuda_bf16: whether that device supports bf16; detected when None.
-        flags: CPU feature flags; read from ``/proc/cpuinfo`` when None.
+        flags: CPU feature flags; read from the machine when None.
     """
     if cuda_available is None:
         cuda_available = torch.cuda.is_available()
@@ -68,9 +65,6 @@ def choose_precision(
         if cuda_bf16:
             return PrecisionChoice("bf16", "cuda", "CUDA device with bf16 support")
         return PrecisionChoice("fp32", "cuda", "CUDA device without bf16 support")
-    flags = cpu_flags() if flags is None else frozenset(flags)
-    if "amx_bf16" in flags:
-        return PrecisionChoice("bf16", "cpu", "CPU with AMX (amx_bf16)")
-    if "avx512_bf16" in flags:
-        return PrecisionChoice("fp32", "cpu", "CPU with avx512_bf16 but no AMX: bf16 would be slower than fp32")
-    return PrecisionChoice("fp32", "cpu", "CPU without bf16 units (no amx_bf16, no avx512_bf16)")
+    features = cpu_features() if flags is None else CPUFeatures(model_name="this CPU", flags=frozenset(flags))
+    choice = preferred_dtype("cpu", features)
+    return PrecisionChoice("bf16" if choice.uses_bf16 else "fp32", "cpu", choice.reason)
