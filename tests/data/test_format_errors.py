@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pickle
 from pathlib import Path
@@ -268,27 +269,13 @@ def test_pickle_of_a_plain_object_names_the_global(tmp_path):
 
 # --- Seeded mutation fuzz --------------------------------------------------------------------
 
+# The mutations of examples/fuzz_files.py, which runs the same check at 10,000 cases.
+_FUZZ_SPEC = importlib.util.spec_from_file_location(
+    "fuzz_files", Path(__file__).resolve().parents[2] / "examples" / "fuzz_files.py"
+)
+fuzz_files = importlib.util.module_from_spec(_FUZZ_SPEC)
+_FUZZ_SPEC.loader.exec_module(fuzz_files)
 
-def _mutated(data: bytes, rng: np.random.Generator) -> bytes:
-    """``data`` with random bytes overwritten, cut short, inserted, duplicated or set to extreme values."""
-    data = bytearray(data)
-    kind = rng.integers(5)
-    if kind == 0:
-        for _ in range(rng.integers(1, 9)):
-            data[rng.integers(len(data))] = rng.integers(256)
-    elif kind == 1:
-        data = data[: rng.integers(len(data))]
-    elif kind == 2:
-        position = rng.integers(len(data))
-        data[position:position] = rng.bytes(int(rng.integers(1, 64)))
-    elif kind == 3:
-        first = rng.integers(len(data))
-        position = rng.integers(len(data))
-        data[position:position] = data[first : first + rng.integers(1, 256)]
-    else:
-        position = rng.integers(max(1, len(data) - 8))
-        data[position : position + 8] = (b"\xff" * 8, b"\x00" * 8, b"\x7f" + b"\xff" * 7, b"\x80" * 8)[rng.integers(4)]
-    return bytes(data)
 
 
 def _valid_file(tmp_path: Path, kind: str) -> Path:
@@ -328,7 +315,7 @@ def test_mutated_files_give_records_or_a_package_error(tmp_path, kind):
     rng = np.random.default_rng(sorted(READERS).index(kind))
     outcomes = {"records": 0, "refused": 0}
     for _ in range(150):
-        valid.write_bytes(_mutated(original, rng))
+        valid.write_bytes(fuzz_files.mutate_bytes(original, rng))
         try:
             reader = READERS[kind](valid)
             batches = list(reader.iter_batches(0, min(len(reader), 64), batch_size=16))
