@@ -86,14 +86,35 @@ def non_negative_int(text: str) -> int:
     return _integer(text, 0, "a non-negative integer")
 
 
+def _float(text: str) -> float:
+    # NaN fails every range check below, so text that is not a number reads as out of range.
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def fraction(text: str) -> float:
     """An argument that must be a fraction in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """An argument that must be a finite number."""
+    value = _float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def sample_rate_hz(text: str) -> float:
+    """An argument that must be a positive, finite sample rate in Hz (``2.4e6`` accepted)."""
+    value = _float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive sample rate in Hz, got {text!r}")
     return value
 
 

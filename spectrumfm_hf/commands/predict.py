@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from typing import Any, Callable, Iterator, TextIO
 
-from .arguments import UsageError, add_command_parser, positive_int
+from .arguments import UsageError, add_command_parser, finite_float, positive_int, sample_rate_hz
 
 STDIN = "-"
 RAW_FORMAT_NAMES = (
@@ -21,28 +20,6 @@ TASK_NAMES = ("iq-classification", "iq-anomaly-detection")
 PREDICTIONS_FILE = "predictions.jsonl"
 # Bytes read from standard input at a time at most: a few hundred microseconds of a 2.4 MS/s stream.
 _READ_BYTES = 1 << 16
-
-
-def sample_rate_hz(text: str) -> float:
-    """An argument that must be a positive, finite sample rate in Hz (``2.4e6`` accepted)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive sample rate in Hz, got {text!r}")
-    return value
-
-
-def finite_float(text: str) -> float:
-    """An argument that must be a finite number."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
 
 
 def predict_command_parser(subparsers: argparse._SubParsersAction | None = None) -> argparse.ArgumentParser:
