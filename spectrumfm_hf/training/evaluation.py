@@ -287,3 +287,120 @@ def run_metrics_record(evaluation: ModelEvaluation, task: str, dataset: Mapping[
         "seed": int(seed),
         "training": dict(training),
     }
+
+
+@dataclass
+class SavedRun:
+    """A saved model or adapter with what its training run left beside it.
+
+    Attributes:
+        name: a short name for legends (the run folder's name).
+        artefact: the model or adapter folder.
+        model: the task model (an adapter merged into its base), in eval mode.
+        feature_extractor: the run's feature extractor (its base's, or the default for its window length).
+        log_history: the ``Trainer`` log of the run, when ``trainer_state.json`` is beside it.
+        summary: ``finetuning_summary.json`` of the run, when present.
+    """
+
+    name: str
+    artefact: Path
+    model: Any
+    feature_extractor: Any
+    log_history: list | None
+    summary: dict | None
+
+
+def artefact_folder(path: str | os.PathLike[str]) -> Path:
+    """The model or adapter folder at ``path``; a fine-tuning run's folder stands for the adapter it holds."""
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{os.fspath(path)!r}: no such folder; expected a saved model or adapter")
+    for folder in (path, path / "adapter"):
+        if (folder / "adapter_config.json").is_file() or (folder / "config.json").is_file():
+            return folder
+    raise EvaluationError(
+        f"{os.fspath(path)!r} holds neither a model (config.json) nor an adapter (adapter_config.json); "
+        "expected the folder `spectrumfm finetune` wrote or its adapter/ folder"
+    )
+
+
+def _beside(artefact: Path, name: str) -> Path | None:
+    """``name`` in the artefact folder or, for an adapter inside a run folder, in the run folder."""
+    for folder in (artefact, artefact.parent):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def load_saved_run(path: str | os.PathLike[str], task: str) -> SavedRun:
+    """Load the model or adapter at ``path`` for ``task``, with its feature extractor and training log."""
+    import json
+
+    from ..feature_extraction_spectrumfm import SpectrumFMFeatureExtractor
+    from ..pipelines import ANOMALY_DETECTION_TASK, CLASSIFICATION_TASK, adapter_base_path, load_task_model
+
+    artefact = artefact_folder(path)
+    model = load_task_model(artefact, ANOMALY_DETECTION_TASK if task == "ad" else CLASSIFICATION_TASK)
+    preprocessor = _beside(artefact, "preprocessor_config.json")
+    if preprocessor is None and (artefact / "adapter_config.json").is_file():
+        base = Path(adapter_base_path(artefact)) / "preprocessor_config.json"
+        preprocessor = base if base.is_file() else None
+    extractor = (SpectrumFMFeatureExtractor.from_pretrained(preprocessor.parent) if preprocessor is not None
+                 else SpectrumFMFeatureExtractor(window_length=model.config.max_position_embeddings))
+    state, summary = _beside(artefact, "trainer_state.json"), _beside(artefact, "finetuning_summary.json")
+    run_folder = artefact.parent if artefact.name == "adapter" else artefact
+    return SavedRun(
+        name=run_folder.resolve().name, artefact=artefact, model=model, feature_extractor=extractor,
+        log_history=json.loads(state.read_text())["log_history"] if state is not None else None,
+        summary=json.loads(summary.read_text()) if summary is not None else None,
+    )
+
+
+def evaluate_saved_runs(runs: Sequence[SavedRun], task: str, test, class_names: Sequence[str],
+                        output_dir: str | os.PathLike[str], data: Mapping[str, str], min_snr_db: float = 10.0,
+                        seed: int = 0) -> dict[str, Any]:
+    """Evaluate saved runs on one test split; write figures, ``evaluation.json`` and ``run_metrics*.json``.
+
+    A run whose folder holds its training record (``finetuning_summary.json``) gets a
+    ``run_metrics.json`` (``run_metrics_<name>.json`` when several runs are evaluated) in the
+    schema ``spectrumfm push`` builds cards from. Returns the ``evaluation.json`` record.
+
+    Args:
+        runs: from :func:`load_saved_run`, names unique.
+        task: the task evaluated.
+        test: the test split.
+        class_names: names of the label indices.
+        output_dir: the folder to write into.
+        data: the ``dataset`` section of the records (name, type, split, config) and how the split was made.
+        min_snr_db: threshold of the high-SNR accuracy, dB.
+        seed: seed of the embedding subsample and t-SNE.
+    """
+    import json
+
+    output_dir = Path(output_dir)
+    if len({run.name for run in runs}) != len(runs):
+        raise EvaluationError(f"runs must have unique names, got {[run.name for run in runs]}")
+    evaluations = {run.name: evaluate_model(run.model, run.feature_extractor, test, task, class_names,
+                                            min_snr_db=min_snr_db, seed=seed) for run in runs}
+    figures = write_evaluation_figures(evaluations, task, output_dir,
+                                       log_histories={run.name: run.log_history for run in runs if run.log_history},
+                                       seed=seed)
+    dataset = {key: data[key] for key in ("name", "type", "split", "config") if key in data}
+    run_metrics = {}
+    for run in runs:
+        training = (run.summary or {}).get("training_record")
+        if training is None:
+            continue
+        file_name = "run_metrics.json" if len(runs) == 1 else f"run_metrics_{run.name}.json"
+        record = run_metrics_record(evaluations[run.name], task, dataset, int(run.summary.get("data_seed", seed)),
+                                    training, min_snr_db)
+        (output_dir / file_name).write_text(json.dumps(record, indent=2) + "\n")
+        run_metrics[run.name] = file_name
+    record = {
+        "task": task, "split": "test", "data": dict(data),
+        "models": {run.name: {"artefact": str(run.artefact), **evaluations[run.name].metrics} for run in runs},
+        "figures": {name: Path(path).name for name, path in figures.items()},
+        "run_metrics": run_metrics,
+    }
+    (output_dir / "evaluation.json").write_text(json.dumps(record, indent=2, default=float) + "\n")
+    return record

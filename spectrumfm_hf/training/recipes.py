@@ -385,6 +385,8 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
                            if name not in ("accuracy_per_snr", "confusion_matrix", "windows", "captures")}
         summary["test"].update({f"test_accuracy_snr_{snr}db": value for snr, value in evaluation.metrics["accuracy_per_snr"].items()})
     samples = test[:1]["iq"].shape[1]
+    # What an evaluation needs to regenerate this very test split.
+    summary.update(num_examples=script_args.num_examples, num_samples=samples)
     summary["training_record"] = _training_record(
         trainer, _command_line(command),
         f"{generator.name} generator, {samples} samples, {script_args.num_examples} examples, "
