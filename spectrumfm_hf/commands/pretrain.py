@@ -145,8 +145,8 @@ def add_script_options(parser: argparse.ArgumentParser, class_name: str) -> None
     """Declare the fields of the recipe dataclass ``class_name`` as options (dashed, underscored and aliases)."""
     group = parser.add_argument_group(f"options of the recipe ({class_name})")
     for option in script_options(class_name):
-        names = [*option.aliases, f"--{option.name.replace('_', '-')}", f"--{option.name}"]
-        names = list(dict.fromkeys(names))
+        # A field with aliases is known on the command line by them alone (few_shot_fraction: --label-fraction).
+        names = list(dict.fromkeys(option.aliases or (f"--{option.name.replace('_', '-')}", f"--{option.name}")))
         if option.annotation == "bool":
             group.add_argument(*names, dest=option.name, action="store_true", help=option.help)
             continue

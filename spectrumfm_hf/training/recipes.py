@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from transformers import HfArgumentParser, TrainingArguments
+from transformers import HfArgumentParser, TrainingArguments, set_seed
 
 from spectrumfm_hf import (
     SpectrumFMConfig,
@@ -85,7 +85,7 @@ class FinetuningScriptArguments:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     preset: str = field(default="small-cpu", metadata={"help": "Recipe: 'small-cpu' or 'paper'."})
     num_examples: int = field(default=22_000, metadata={"help": "Generated captures, split 70/10/20 into train/validation/test by class and SNR."})
-    few_shot_fraction: float = field(default=1.0, metadata={"help": "Share of the training labels used (0.1, 0.2, 0.3, 1.0 in the paper).", "aliases": ["--label-fraction", "--label_fraction"]})
+    few_shot_fraction: float = field(default=1.0, metadata={"help": "Share of the training labels used (0.1, 0.2, 0.3, 1.0 in the paper).", "aliases": ["--label-fraction"]})
     num_samples: int | None = field(default=None, metadata={"help": "IQ samples per capture; 1024 for wtc, 128 otherwise, when unset."})
     window_length: int = field(default=128, metadata={"help": "Symbols per model window N."})
     data_seed_offset: int = field(default=0, metadata={"help": "Seed of the generated task data."})
@@ -213,6 +213,8 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
     else:
         train = to_dataset(corpus, num_train, seed=seed).with_format("numpy")
     validation = to_dataset(corpus, num_validation, seed=seed + 1).with_format("numpy")
+    # Seeded before the weights are drawn, so that a command repeats its run, and a resumed run its first part.
+    set_seed(training_args.seed)
     model = SpectrumFMForPretraining(config)
     precision = choose_precision()
     trainer = pretraining_trainer(model, extractor, training_args, train, validation, mask_seed=script_args.mask_seed,
@@ -344,6 +346,9 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     if _windows_per_row(extractor, train) > 1 and not is_anomaly:
         # Trainer truncates evaluation outputs to the data set's length: one row per window.
         validation = window_rows(validation, extractor).with_format("numpy")
+    # Seeded before the head and the adapters are drawn, so that a command repeats its run, and a
+    # resumed run its first part.
+    set_seed(training_args.seed)
     model = _task_model(script_args, generator.class_names)
     lora = spectrumfm_lora_config(model, r=script_args.lora_rank, lora_alpha=script_args.lora_alpha)
     # Trained as PEFT's "default" adapter, which Trainer checkpoints and reloads as the best model;
