@@ -104,17 +104,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
     """Evaluate every model of ``args`` on one test split and write metrics and figures."""
     _check_arguments(args)
     from ..io_utils import atomic_output_dir
-    from ..training.evaluation import evaluate_saved_runs, load_saved_run
+    from ..training.evaluation import artefact_folder, evaluate_saved_runs, load_saved_run, run_summary
 
-    runs = [load_saved_run(model, args.task) for model in args.models]
+    # Folders and data are checked before any model loads: a wrong argument answers sooner.
+    artefacts = [artefact_folder(model) for model in args.models]
+    if args.data is not None:
+        test, class_names, data = _saved_test_split(args.data, args.task)
+    else:
+        test, class_names, data = _generated_test_split(args, run_summary(artefacts[0]))
+    runs = [load_saved_run(artefact, args.task) for artefact in artefacts]
     names = [run.name for run in runs]
     for index, run in enumerate(runs):
         if names.count(run.name) > 1:  # two runs of the same name: number them in order
             run.name = f"{run.name}-{index + 1}"
-    if args.data is not None:
-        test, class_names, data = _saved_test_split(args.data, args.task)
-    else:
-        test, class_names, data = _generated_test_split(args, runs[0].summary)
     for run in runs:
         labels = getattr(run.model.config, "num_labels", None)
         if args.task != "ad" and labels != len(class_names):

@@ -332,6 +332,14 @@ def _beside(artefact: Path, name: str) -> Path | None:
     return None
 
 
+def run_summary(artefact: str | os.PathLike[str]) -> dict | None:
+    """``finetuning_summary.json`` of the run that saved ``artefact`` (a model or adapter folder), or None."""
+    import json
+
+    path = _beside(Path(artefact), "finetuning_summary.json")
+    return json.loads(path.read_text()) if path is not None else None
+
+
 def load_saved_run(path: str | os.PathLike[str], task: str) -> SavedRun:
     """Load the model or adapter at ``path`` for ``task``, with its feature extractor and training log."""
     import json
@@ -347,12 +355,12 @@ def load_saved_run(path: str | os.PathLike[str], task: str) -> SavedRun:
         preprocessor = base if base.is_file() else None
     extractor = (SpectrumFMFeatureExtractor.from_pretrained(preprocessor.parent) if preprocessor is not None
                  else SpectrumFMFeatureExtractor(window_length=model.config.max_position_embeddings))
-    state, summary = _beside(artefact, "trainer_state.json"), _beside(artefact, "finetuning_summary.json")
+    state = _beside(artefact, "trainer_state.json")
     run_folder = artefact.parent if artefact.name == "adapter" else artefact
     return SavedRun(
         name=run_folder.resolve().name, artefact=artefact, model=model, feature_extractor=extractor,
         log_history=json.loads(state.read_text())["log_history"] if state is not None else None,
-        summary=json.loads(summary.read_text()) if summary is not None else None,
+        summary=run_summary(artefact),
     )
 
 
