@@ -144,6 +144,13 @@ def test_resume_without_a_checkpoint_is_a_usage_error(tmp_path, capsys):
     assert "holds no checkpoint-* folder to resume from" in error_line(capsys)
 
 
+def test_pretrain_writes_run_metrics_with_the_best_validation_loss(pretrained):
+    run = read_run_metrics(pretrained / "run_metrics.json")
+    summary = json.loads((pretrained / "pretraining_summary.json").read_text())
+    assert run.dataset_split == "validation" and run.metrics[0].value == summary["best_validation_loss"]
+    assert run.training.command.startswith("spectrumfm pretrain --num-train-examples 64 --num-validation-examples 32")
+
+
 def test_pretrain_writes_a_loadable_model_and_its_summary(pretrained):
     summary = json.loads((pretrained / "pretraining_summary.json").read_text())
     assert len(summary["validation_losses"]) == 2

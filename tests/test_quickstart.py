@@ -41,6 +41,8 @@ def test_quickstart_prints_the_accuracy_and_where_the_summary_is(tmp_path, capsy
     out = capsys.readouterr().out
     assert re.search(r"^accuracy at SNR >= 10 dB: [0-9.]+ % \(chance 9.1 %\)", out, re.MULTILINE)
     assert f"summary: {tmp_path / 'run' / 'summary.md'}" in out
+    command = json.loads((tmp_path / "run" / "amc-lora" / "adapter" / "run_metrics.json").read_text())["training"]["command"]
+    assert command == "spectrumfm quickstart --seed 0 " + " ".join(TINY_BUDGET)
 
 
 def test_quickstart_starts_from_shipped_weights_and_skips_pre_training(from_scratch, tmp_path, capsys, monkeypatch):
@@ -54,7 +56,8 @@ def test_quickstart_starts_from_shipped_weights_and_skips_pre_training(from_scra
 def test_quickstart_refuses_a_non_empty_output_folder(tmp_path, capsys):
     (tmp_path / "kept.txt").write_text("mine")
     assert main(["quickstart", "--output-dir", str(tmp_path)]) == 2
-    assert "is not empty" in capsys.readouterr().err and (tmp_path / "kept.txt").exists()
+    assert "is not empty; pass --overwrite to start afresh" in capsys.readouterr().err
+    assert (tmp_path / "kept.txt").exists()
 
 
 def test_every_budget_field_is_an_option_defaulting_to_the_budget(capsys):

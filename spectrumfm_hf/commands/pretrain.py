@@ -27,6 +27,7 @@ _TRAINING_SOURCES = tuple(
 )
 _SCRIPT_CLASSES_MODULE = _TRAINING_SOURCES[0]
 CHECKPOINT_PREFIX = "checkpoint-"  # transformers.trainer_utils.PREFIX_CHECKPOINT_DIR, without importing it
+SCRIPT_CLASS = "PretrainingScriptArguments"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def add_script_options(parser: argparse.ArgumentParser, class_name: str) -> None
             continue
         group.add_argument(
             *names, dest=option.name, type=_option_type(option), default=option.default, choices=option.choices,
-            help=option.help,
+            metavar=None if option.choices else names[0].lstrip("-").replace("-", "_").upper(), help=option.help,
         )
 
 
@@ -211,8 +212,15 @@ def add_training_command_parser(
     return parser
 
 
-def check_output_dir(output_dir: str, resume: bool, overwrite: bool) -> None:
-    """Refuse a non-empty output folder unless resuming or overwriting, and a resume with nothing to resume."""
+def check_output_dir(output_dir: str, resume: bool, overwrite: bool, resumable: bool = True) -> None:
+    """Refuse a non-empty output folder unless resuming or overwriting, and a resume with nothing to resume.
+
+    Args:
+        output_dir: the run's folder.
+        resume: ``--resume`` was given.
+        overwrite: ``--overwrite`` was given.
+        resumable: the command has ``--resume`` (the refusal names it).
+    """
     if resume and overwrite:
         raise UsageError("--resume and --overwrite exclude each other: continue the run, or start afresh")
     path = Path(output_dir)
@@ -222,9 +230,8 @@ def check_output_dir(output_dir: str, resume: bool, overwrite: bool) -> None:
         if not path.is_dir() or not any(entry.name.startswith(CHECKPOINT_PREFIX) for entry in path.iterdir()):
             raise UsageError(f"--resume: {output_dir!r} holds no {CHECKPOINT_PREFIX}* folder to resume from")
     elif path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"output folder {output_dir!r} is not empty; pass --resume to continue its run or --overwrite to start afresh"
-        )
+        remedy = "--resume to continue its run or --overwrite to start afresh" if resumable else "--overwrite to start afresh"
+        raise OutputExistsError(f"output folder {output_dir!r} is not empty; pass {remedy}")
 
 
 def clear_output_dir(output_dir: str) -> None:
@@ -291,7 +298,7 @@ def pretrain_command_parser(subparsers: argparse._SubParsersAction | None = None
         "loss. Writes checkpoints while training, then the model, its feature extractor, trainer_state.json "
         "and pretraining_summary.json, each appearing whole. Every TrainingArguments option is accepted "
         "(e.g. --num_train_epochs 4 --learning_rate 5e-4 --max_steps 100); the preset fills the rest.",
-        "PretrainingScriptArguments",
+        SCRIPT_CLASS,
     )
     parser.set_defaults(func=pretrain_command)
     return parser
@@ -305,7 +312,7 @@ def pretrain_command(args: argparse.Namespace) -> int:
     script_args, training_args = parse_training_command(PretrainingScriptArguments, args)
     if args.overwrite:
         clear_output_dir(args.output_dir)
-    summary = run_pretraining(script_args, training_args)
+    summary = run_pretraining(script_args, training_args, command=command_line("pretrain", args, SCRIPT_CLASS))
     losses = summary["validation_losses"]
     fall = (
         f"; validation loss {losses[0]:.4f} -> {min(losses):.4f} ({100 * summary['validation_loss_fall']:.0f} % fall)"

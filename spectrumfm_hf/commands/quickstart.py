@@ -78,7 +78,7 @@ def shipped_base_model() -> str | None:
 
 def quickstart_command(args: argparse.Namespace) -> int:
     """Run the quick start and print where its figures and summary are."""
-    check_output_dir(args.output_dir, resume=False, overwrite=args.overwrite)
+    check_output_dir(args.output_dir, resume=False, overwrite=args.overwrite, resumable=False)
     from ..training.presets import preset_training_arguments
     from ..training.recipes import (
         FinetuningScriptArguments,
@@ -102,6 +102,7 @@ def quickstart_command(args: argparse.Namespace) -> int:
                                        num_validation_examples=args.pretraining_validation_examples),
             preset_training_arguments(str(pretrain_dir), "small-cpu", "pretraining", seed=args.seed,
                                       num_train_epochs=args.pretraining_epochs, eval_on_start=True),
+            command=_command_line(args),
         )
         losses = summary["validation_losses"]
         steps.append(("pre-training", f"{args.pretraining_examples} mixture captures, {summary['parameters']:,} parameters",
@@ -117,7 +118,7 @@ def quickstart_command(args: argparse.Namespace) -> int:
         script_args,
         preset_training_arguments(str(finetune_dir), "small-cpu", "classification", seed=args.seed,
                                   num_train_epochs=args.finetuning_epochs),
-        command=f"spectrumfm quickstart --seed {args.seed}",
+        command=_command_line(args),
     )
     test = summary["test"]
     high_snr = test[f"test_accuracy_snr_ge_{script_args.min_snr_db:g}db"]
@@ -133,6 +134,15 @@ def quickstart_command(args: argparse.Namespace) -> int:
     print(f"summary: {summary_path}")
     print(f"figures: {', '.join(str(finetune_dir / name) for name in sorted(summary['figures'].values()))}")
     return 0
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The ``spectrumfm quickstart`` command that repeats this run (budget options that differ from the defaults)."""
+    words = ["spectrumfm", "quickstart", "--seed", str(args.seed)]
+    for field in fields(QuickstartBudget):
+        if getattr(args, field.name) != field.default:
+            words += [f"--{field.name.replace('_', '-')}", str(getattr(args, field.name))]
+    return " ".join(words + (["--from-scratch"] if args.from_scratch else []))
 
 
 def _write_summary(path: Path, steps: list, summary: dict, finetune_dir: Path, wall_s: float) -> None:

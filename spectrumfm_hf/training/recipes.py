@@ -190,13 +190,22 @@ def _command_line(command: str | None) -> str:
     return command if command is not None else shlex.join([Path(sys.executable).name, *sys.argv])
 
 
-def run_pretraining(script_args: PretrainingScriptArguments, training_args: TrainingArguments) -> dict[str, Any]:
+def run_pretraining(script_args: PretrainingScriptArguments, training_args: TrainingArguments,
+                    command: str | None = None) -> dict[str, Any]:
     """Pre-train on the generated pre-training mixture; save the model, feature extractor and a summary.
 
     Resumes from ``training_args.resume_from_checkpoint`` when set (the data are regenerated from
-    the same seeds, so the resumed run repeats the uninterrupted one). Returns the summary: first
-    and best validation losses, their relative fall, wall time, precision and seeds (also written
-    to ``<output_dir>/pretraining_summary.json``).
+    the same seeds, so the resumed run repeats the uninterrupted one). Besides the model, the
+    output folder gets ``run_metrics.json`` (the best validation loss, in the schema
+    ``spectrumfm push`` and ``spectrumfm_hf.hub.ship_artefact`` build cards from), each file written whole.
+
+    Args:
+        script_args: the corpus, the model size and the seeds.
+        training_args: e.g. from :func:`parse_script_arguments`.
+        command: the command line recorded in ``run_metrics.json``; this process's when None.
+
+    Returns the summary: first and best validation losses, their relative fall, wall time,
+    precision and seeds (also written to ``<output_dir>/pretraining_summary.json``).
     """
     preset = get_preset(script_args.preset)
     config = SpectrumFMConfig(**{**preset.model, "max_position_embeddings": script_args.window_length,
@@ -241,11 +250,25 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
         "epochs_run": trainer.state.epoch,
         "wall_s": wall_s,
     }
+    record = _training_record(trainer, _command_line(command),
+                              f"pre-training mixture, {script_args.num_samples} samples, {num_train} training and "
+                              f"{num_validation} validation captures, data seed {seed}", wall_s, precision)
 
     def write(staging: Path) -> None:
         trainer.save_model(str(staging))
         extractor.save_pretrained(staging)
         trainer.state.save_to_json(str(staging / "trainer_state.json"))
+        if evaluations:
+            _write_json(staging / "run_metrics.json", {
+                "schema_version": 1,
+                "task": {"type": "feature-extraction", "name": "Masked IQ reconstruction and next-slot prediction"},
+                "dataset": {"name": "SpectrumFM synthetic pre-training mixture", "type": "spectrumfm-synthetic/pretraining",
+                            "split": "validation", "config": f"{script_args.num_samples} samples, seed {seed + 1}"},
+                "metrics": [{"type": "mse", "name": "Validation loss (alpha * reconstruction + beta * next slot)",
+                             "value": float(min(evaluations))}],
+                "seed": int(training_args.seed),
+                "training": record,
+            })
         _write_json(staging / "pretraining_summary.json", summary)
 
     if trainer.is_world_process_zero():
