@@ -1,5 +1,7 @@
 """``spectrumfm quickstart`` on a tiny budget: pre-train (or start from shipped weights), fine-tune, evaluate, summarise."""
 
+import contextlib
+import io
 import json
 import re
 from dataclasses import fields
@@ -15,10 +17,18 @@ TINY_BUDGET = ["--pretraining-examples", "32", "--pretraining-validation-example
 
 
 @pytest.fixture(scope="module")
-def from_scratch(tmp_path_factory):
+def quickstart_run(tmp_path_factory):
+    """The run's folder and what it printed."""
     folder = tmp_path_factory.mktemp("quickstart") / "run"
-    assert main(["quickstart", "--output-dir", str(folder), "--from-scratch", *TINY_BUDGET]) == 0
-    return folder
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["quickstart", "--output-dir", str(folder), "--from-scratch", *TINY_BUDGET]) == 0
+    return folder, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def from_scratch(quickstart_run):
+    return quickstart_run[0]
 
 
 def test_quickstart_writes_its_summary_table_with_the_high_snr_accuracy(from_scratch):
@@ -31,18 +41,20 @@ def test_quickstart_writes_its_summary_table_with_the_high_snr_accuracy(from_scr
 
 def test_quickstart_pretrains_then_fine_tunes_a_lora_adapter_on_the_pretrained_encoder(from_scratch):
     assert (from_scratch / "pretrain" / "model.safetensors").is_file()
+    assert (from_scratch / "pretrain" / "loss_curves.png").is_file()
     adapter_config = json.loads((from_scratch / "amc-lora" / "adapter" / "adapter_config.json").read_text())
     assert adapter_config["base_model_name_or_path"] == str(from_scratch / "pretrain")
 
 
-def test_quickstart_prints_the_accuracy_and_where_the_summary_is(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(quickstart, "shipped_base_model", lambda: None)
-    assert main(["quickstart", "--output-dir", str(tmp_path / "run"), *TINY_BUDGET]) == 0
-    out = capsys.readouterr().out
+def test_quickstart_prints_the_accuracy_and_where_the_summary_is(quickstart_run):
+    folder, out = quickstart_run
     assert re.search(r"^accuracy at SNR >= 10 dB: [0-9.]+ % \(chance 9.1 %\)", out, re.MULTILINE)
-    assert f"summary: {tmp_path / 'run' / 'summary.md'}" in out
-    command = json.loads((tmp_path / "run" / "amc-lora" / "adapter" / "run_metrics.json").read_text())["training"]["command"]
-    assert command == "spectrumfm quickstart --seed 0 " + " ".join(TINY_BUDGET)
+    assert f"summary: {folder / 'summary.md'}" in out
+
+
+def test_quickstart_records_the_command_that_repeats_it(from_scratch):
+    record = json.loads((from_scratch / "amc-lora" / "adapter" / "run_metrics.json").read_text())
+    assert record["training"]["command"] == "spectrumfm quickstart --seed 0 " + " ".join(TINY_BUDGET) + " --from-scratch"
 
 
 def test_quickstart_starts_from_shipped_weights_and_skips_pre_training(from_scratch, tmp_path, capsys, monkeypatch):

@@ -13,6 +13,8 @@ from .pretrain import check_output_dir, clear_output_dir
 
 SUMMARY_FILE = "summary.md"
 SHIPPED_BASE = "spectrumfm-small"
+# Steps between training-loss entries: enough points for a loss curve on the quick start's budget.
+LOGGING_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,12 @@ def quickstart_command(args: argparse.Namespace) -> int:
             PretrainingScriptArguments(num_train_examples=args.pretraining_examples,
                                        num_validation_examples=args.pretraining_validation_examples),
             preset_training_arguments(str(pretrain_dir), "small-cpu", "pretraining", seed=args.seed,
-                                      num_train_epochs=args.pretraining_epochs, eval_on_start=True),
+                                      num_train_epochs=args.pretraining_epochs, eval_on_start=True,
+                                      logging_steps=LOGGING_STEPS),
             command=_command_line(args),
         )
         losses = summary["validation_losses"]
+        _plot_pretraining_losses(pretrain_dir)
         steps.append(("pre-training", f"{args.pretraining_examples} mixture captures, {summary['parameters']:,} parameters",
                       f"validation loss {losses[0]:.4f} → {min(losses):.4f}", summary["wall_s"]))
         base = os.fspath(pretrain_dir)
@@ -117,7 +121,7 @@ def quickstart_command(args: argparse.Namespace) -> int:
     summary = run_finetuning(
         script_args,
         preset_training_arguments(str(finetune_dir), "small-cpu", "classification", seed=args.seed,
-                                  num_train_epochs=args.finetuning_epochs),
+                                  num_train_epochs=args.finetuning_epochs, logging_steps=LOGGING_STEPS),
         command=_command_line(args),
     )
     test = summary["test"]
@@ -134,6 +138,16 @@ def quickstart_command(args: argparse.Namespace) -> int:
     print(f"summary: {summary_path}")
     print(f"figures: {', '.join(str(finetune_dir / name) for name in sorted(summary['figures'].values()))}")
     return 0
+
+
+def _plot_pretraining_losses(pretrain_dir: Path) -> None:
+    import json
+
+    from ..plots import plot_loss_curves
+
+    history = json.loads((pretrain_dir / "trainer_state.json").read_text())["log_history"]
+    plot_loss_curves(history, pretrain_dir / "loss_curves.png", title="Pre-training: training and validation loss",
+                     loss_name="masked reconstruction + next-slot MSE")
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -155,6 +169,9 @@ def _write_summary(path: Path, steps: list, summary: dict, finetune_dir: Path, w
               "| SNR (dB) | accuracy (%) |", "|---|---|"]
     lines += [f"| {snr} | {100 * value:.1f} |" for snr, value in sorted(per_snr.items(), key=lambda item: float(item[0]))]
     lines += ["", "## Figures", ""]
+    pretraining_figure = path.parent / "pretrain" / "loss_curves.png"
+    if pretraining_figure.is_file():
+        lines.append(f"- `{os.path.relpath(pretraining_figure, path.parent)}` (pre-training)")
     lines += [f"- `{os.path.relpath(finetune_dir / name, path.parent)}`" for name in sorted(summary["figures"].values())]
     lines += ["", f"The adapter is in `{os.path.relpath(finetune_dir / 'adapter', path.parent)}`; "
               "`spectrumfm predict CAPTURE --model` that folder classifies a recording.", ""]
