@@ -14,7 +14,6 @@ import os
 import shlex
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +136,12 @@ def _write_json(path: Path, record: dict[str, Any]) -> None:
 _LAST_FILES = ("config.json", "run_metrics.json", "evaluation.json", "pretraining_summary.json", "finetuning_summary.json")
 
 
-def publish_into(output_dir: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+STAGING_NAME = ".final-staging"
+"""Folder inside a run's output folder where its final artefacts are written before they are renamed into place."""
+
+
+def publish_into(output_dir: str | os.PathLike[str], write: Callable[[Path], None], trainer=None,
+                 save_model: bool = True) -> None:
     """Have ``write`` fill a staging folder inside ``output_dir``, then rename each entry into ``output_dir``.
 
     An interrupted run therefore never leaves a half-written model, adapter or metrics file:
@@ -146,13 +150,29 @@ def publish_into(output_dir: str | os.PathLike[str], write: Callable[[Path], Non
 
     Args:
         output_dir: the run's output folder.
-        write: writes the final artefacts into the staging folder it is given.
+        write: writes the final artefacts into the staging folder it is given (main process only).
+        trainer: when given, only its main process writes and publishes, after every process
+            has reached this point.
+        save_model: with ``trainer``, every process saves its model into the staging folder
+            first (saving gathers the weights under DeepSpeed ZeRO-3 and FSDP, so every rank must
+            take part).
     """
     output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".final-", dir=output_dir) as staging:
-        write(Path(staging))
-        entries = sorted(Path(staging).iterdir(),
+    staging = output_dir / STAGING_NAME
+    is_main = trainer is None or trainer.is_world_process_zero()
+    if is_main:
+        # Left behind only by a killed run: its contents were never published.
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+    try:
+        if trainer is not None:
+            trainer.accelerator.wait_for_everyone()
+            if save_model:
+                trainer.save_model(str(staging))
+        if not is_main:
+            return
+        write(staging)
+        entries = sorted(staging.iterdir(),
                          key=lambda entry: _LAST_FILES.index(entry.name) + 1 if entry.name in _LAST_FILES else 0)
         for entry in entries:
             target = output_dir / entry.name
@@ -164,6 +184,9 @@ def publish_into(output_dir: str | os.PathLike[str], write: Callable[[Path], Non
                 shutil.rmtree(aside)
             else:
                 os.replace(entry, target)
+    finally:
+        if is_main:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def hardware_description() -> str:
@@ -255,7 +278,6 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
                               f"{num_validation} validation captures, data seed {seed}", wall_s, precision)
 
     def write(staging: Path) -> None:
-        trainer.save_model(str(staging))
         extractor.save_pretrained(staging)
         trainer.state.save_to_json(str(staging / "trainer_state.json"))
         if evaluations:
@@ -271,8 +293,7 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
             })
         _write_json(staging / "pretraining_summary.json", summary)
 
-    if trainer.is_world_process_zero():
-        publish_into(training_args.output_dir, write)
+    publish_into(training_args.output_dir, write, trainer)
     return summary
 
 
@@ -430,7 +451,6 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
             summary["adapter_size_bytes"] = adapter_size_bytes(adapter)
             _write_json(adapter / "run_metrics.json", record)
         else:
-            trainer.save_model(str(staging))
             _write_json(staging / "run_metrics.json", record)
         extractor.save_pretrained(staging)
         trainer.state.save_to_json(str(staging / "trainer_state.json"))
@@ -441,6 +461,6 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
                                                    "models": {name: evaluation.metrics}})
         _write_json(staging / "finetuning_summary.json", summary)
 
-    if trainer.is_world_process_zero():
-        publish_into(training_args.output_dir, write)
+    # A LoRA run's artefact is its adapter, which write() saves on the main process.
+    publish_into(training_args.output_dir, write, trainer, save_model=script_args.adaptation != "lora")
     return summary
