@@ -10,6 +10,10 @@ COMMANDS = (
     "demo:demo_command_parser",
     "env:env_command_parser",
     "generate:generate_command_parser",
+    "pretrain:pretrain_command_parser",
+    "finetune:finetune_command_parser",
+    "evaluate:evaluate_command_parser",
+    "quickstart:quickstart_command_parser",
     "predict:predict_command_parser",
     "push:push_command_parser",
 )
