@@ -1,5 +1,7 @@
 """The benchmark harness plans cells, stores each as it finishes and, rerun, skips what is stored."""
 
+import dataclasses
+
 import pytest
 
 from spectrumfm_hf.benchmarks import harness
@@ -128,7 +130,7 @@ def test_manifest_records_the_command_seeds_version_hardware_and_wall_times(tmp_
                              log=lambda line: None)
     assert manifest["command_line"] == ["spectrumfm", "benchmark"]
     assert manifest["seeds"] == [4, 5] and manifest["profile"]["name"] == "micro"
-    assert manifest["profile"]["scaled_down"]
+    assert any(line.startswith("AMC examples per (class, SNR): rml2016.10a 2,") for line in manifest["scaled_down"])
     assert {"CPU", "AMX (amx_bf16)", "AVX512-BF16 (avx512_bf16)", "cpu_flags", "precision", "spectrumfm_hf version"} <= set(manifest["hardware"])
     assert set(manifest["cell_wall_s"]) == {"ad/ad/spectrumfm/seed-4_labels-100", "ad/ad/aae/seed-4_labels-100",
                                              "ad/ad/spectrumfm/seed-5_labels-100", "ad/ad/aae/seed-5_labels-100"}
@@ -138,8 +140,17 @@ def test_manifest_records_the_command_seeds_version_hardware_and_wall_times(tmp_
 def test_a_folder_of_another_profile_is_not_resumed(tmp_path, monkeypatch, no_training):
     monkeypatch.setattr(harness, "compute_cell", CountingCells())
     run_benchmark("micro", tmp_path, only=["ad"], log=lambda line: None)
-    with pytest.raises(BenchmarkArgumentError, match="holds results of profile 'micro', not 'cpu'"):
+    with pytest.raises(BenchmarkArgumentError, match="holds results of profile 'micro' with other settings than profile 'cpu'"):
         run_benchmark("cpu", tmp_path, only=["ad"], log=lambda line: None)
+
+
+def test_a_folder_whose_profile_settings_changed_since_is_not_resumed(tmp_path, monkeypatch, no_training):
+    monkeypatch.setattr(harness, "compute_cell", CountingCells())
+    run_benchmark("micro", tmp_path, only=["ad"], log=lambda line: None)
+    edited = dataclasses.replace(PROFILES["micro"], epochs=2)
+    monkeypatch.setitem(PROFILES, "micro", edited)
+    with pytest.raises(BenchmarkArgumentError, match=r"other settings .*\(differing: epochs\)"):
+        run_benchmark("micro", tmp_path, only=["ad"], log=lambda line: None)
 
 
 def test_filters_matching_no_cell_are_refused(tmp_path, no_training):

@@ -145,15 +145,23 @@ def hardware_description(precision) -> dict[str, Any]:
     return {**environment_info(), "cpu_flags": sorted(cpu_features().flags), "precision": precision.as_dict()}
 
 
-def _check_same_profile(output: Path, profile_name: str) -> None:
-    """Refuse to resume a folder of another profile: its cells and encoder are of another size."""
-    manifest = output / "manifest.json"
-    if manifest.is_file():
-        previous = json.loads(manifest.read_text(encoding="utf-8"))["profile"]["name"]
-        if previous != profile_name:
-            raise BenchmarkArgumentError(
-                f"output_dir {os.fspath(output)!r} holds results of profile {previous!r}, not {profile_name!r}; "
-                "give each profile its own folder")
+def _check_same_profile(output: Path, profile: BenchmarkProfile) -> None:
+    """Record the profile in ``output/profile.json`` on the first run; refuse to resume a folder of another.
+
+    Stored cells and data splits are of the recorded profile's sizes: mixing them with another
+    profile's (or an edited one's) would average unlike things.
+    """
+    recorded = output / "profile.json"
+    current = json.loads(json.dumps(profile.as_dict()))
+    if not recorded.is_file():
+        write_json_atomically(recorded, current)
+        return
+    previous = json.loads(recorded.read_text(encoding="utf-8"))
+    if previous != current:
+        changed = sorted(name for name in set(previous) | set(current) if previous.get(name) != current.get(name))
+        raise BenchmarkArgumentError(
+            f"output_dir {os.fspath(output)!r} holds results of profile {previous.get('name')!r} with other settings "
+            f"than profile {profile.name!r} has now (differing: {', '.join(changed)}); give each profile its own folder")
 
 
 def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: Sequence[int] | None = None,
@@ -184,8 +192,8 @@ def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: 
     filters = check_filters(only)
     real = discover_real_data(data_dir) if data_dir is not None else []
     output = Path(output_dir)
-    _check_same_profile(output, profile.name)
     output.mkdir(parents=True, exist_ok=True)
+    _check_same_profile(output, profile)
     store = CellStore(output)
     context = RunContext(profile, output, {(found.task, found.data_set): found for found in real}, choose_precision(), log=log)
     cells = [key for key in plan_cells(profile, seeds, real) if matches(key, filters)]
@@ -203,6 +211,7 @@ def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: 
     manifest = {
         "command_line": list(sys.argv if command_line is None else command_line),
         "profile": profile.as_dict(),
+        "scaled_down": profile.scaled_down(),
         "seeds": seeds,
         "only": filters,
         "data_dir": None if data_dir is None else os.fspath(data_dir),

@@ -45,13 +45,19 @@ class RawIQFeatures:
         return {"input_values": input_values, "attention_mask": np.ones(input_values.shape[:2], np.int32)}
 
 
-def feature_extractor_for(model) -> Any:
-    """The feature extractor whose output ``model`` reads: SpectrumFM's, or :class:`RawIQFeatures`."""
+def feature_extractor_for(model, encoder_folder: Path | None = None) -> Any:
+    """The feature extractor whose output ``model`` reads: :class:`RawIQFeatures`, or SpectrumFM's.
+
+    A SpectrumFM model reads the features its encoder was pre-trained on (the extractor saved
+    beside the encoder, e.g. with log amplitude); a baseline on amplitude/phase the paper's.
+    """
     from spectrumfm_hf import SpectrumFMFeatureExtractor
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if getattr(base.config, "input_representation", "amplitude_phase") == "iq":
         return RawIQFeatures(WINDOW_LENGTH)
+    if base.config.model_type == "spectrumfm" and encoder_folder is not None and (encoder_folder / "preprocessor_config.json").is_file():
+        return SpectrumFMFeatureExtractor.from_pretrained(encoder_folder)
     return SpectrumFMFeatureExtractor(window_length=WINDOW_LENGTH)
 
 

@@ -130,7 +130,7 @@ def run_classification_cell(key: CellKey, profile: BenchmarkProfile, splits: Tas
     set_seed(key.seed)
     train = few_shot_subset(splits.train, key.label_fraction, seed=key.seed)
     model = build_classifier(key.model, splits.class_names, profile, encoder_folder)
-    extractor = feature_extractor_for(model)
+    extractor = feature_extractor_for(model, encoder_folder)
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(checkpoints, profile, key.seed, anomaly=False, precision=precision)
     trainer = finetuning_trainer(model, extractor, arguments, train, splits.validation,
@@ -183,7 +183,7 @@ def run_anomaly_cell(key: CellKey, profile: BenchmarkProfile, splits: TaskSplits
 
     set_seed(key.seed)
     model = build_anomaly_detector(key.model, profile, encoder_folder)
-    extractor = feature_extractor_for(model)
+    extractor = feature_extractor_for(model, encoder_folder)
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(checkpoints, profile, key.seed, anomaly=True, precision=precision)
     trainer = finetuning_trainer(model, extractor, arguments, splits.train, None, label_column=None,
