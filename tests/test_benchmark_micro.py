@@ -14,7 +14,8 @@ from spectrumfm_hf.benchmarks.store import CellKey, CellStore
 EXPECTED_FIGURES = [
     "fig3_accuracy_vs_snr_rml2016.10a.png", "fig3_accuracy_vs_snr_rml2016.10b.png", "fig3_accuracy_vs_snr_rml2016.04c.png",
     "fig4_confusion_rml2016.10a_-4db.png", "fig4_confusion_rml2016.10a_0db.png", "fig4_confusion_rml2016.10a_4db.png",
-    "fig5_tsne_rml2016.10a.png", "fig6_few_shot_rml2016.10a.png", "fig7_accuracy_per_epoch_rml2016.10a.png",
+    "fig5_tsne_rml2016.10a_spectrumfm.png", "fig5_tsne_rml2016.10a_spectrumfm-random.png",
+    "fig6_few_shot_rml2016.10a.png", "fig7_accuracy_per_epoch_rml2016.10a.png",
     "fig8_wtc_accuracy_vs_snr_wtc.png", "fig9_sensing_accuracy_vs_snr.png", "fig9_sensing_roc.png",
     "fig11_anomaly_roc_spectrumfm.png", "fig11_anomaly_roc_aae.png",
 ]

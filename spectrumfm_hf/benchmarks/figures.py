@@ -15,7 +15,7 @@ import numpy as np
 
 from spectrumfm_hf import plots
 
-from .profiles import CONFUSION_SNRS_DB, SPECTRUMFM, ROC_SNR_DB
+from .profiles import CONFUSION_SNRS_DB, ROC_SNR_DB, SPECTRUMFM, SPECTRUMFM_MODELS
 
 Records = Sequence[Mapping[str, Any]]
 
@@ -124,12 +124,13 @@ def write_figures(records: Records, folder: Path, model_order: Sequence[str]) ->
         if SPECTRUMFM in by_model:
             written += _confusion_matrices(by_model[SPECTRUMFM], folder / f"fig4_confusion_{data_set}",
                                            f"SpectrumFM on {data_set}")
-            embedded = by_model[SPECTRUMFM][0]["result"].get("embeddings_at_tsne_snr") or {}
+        for model in (model for model in SPECTRUMFM_MODELS if model in by_model):
+            embedded = by_model[model][0]["result"].get("embeddings_at_tsne_snr") or {}
             if embedded:
                 written.append(plots.plot_tsne(
                     embedded["vectors"], np.asarray(embedded["labels"], dtype=np.int64),
-                    by_model[SPECTRUMFM][0]["result"]["class_names"], folder / f"fig5_tsne_{data_set}.png",
-                    title=f"SpectrumFM encoder on {data_set} at 0 dB", max_points=max(4, len(embedded["labels"]))))
+                    by_model[model][0]["result"]["class_names"], folder / f"fig5_tsne_{data_set}_{model}.png",
+                    title=f"{model} encoder on {data_set} at 0 dB", max_points=max(4, len(embedded["labels"]))))
         epochs = {model: _mean_curve([record["result"]["validation_accuracy_per_epoch"] for record in model_cells],
                                      "epoch", "accuracy") for model, model_cells in by_model.items()}
         epochs = {model: curve for model, curve in epochs.items() if curve[0]}

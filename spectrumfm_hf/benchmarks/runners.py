@@ -102,15 +102,16 @@ def _embeddings(model, extractor, dataset, limit: int, seed: int) -> dict[str, A
     subset = dataset.select(rows)
     input_values, attention_mask, _ = IQFeatureTransform(extractor).windows(subset["iq"])
     encoder = model.get_base_model().spectrumfm
+    device = next(encoder.parameters()).device
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        hidden = encoder(input_values=torch.from_numpy(input_values),
-                         attention_mask=torch.from_numpy(attention_mask.astype(np.int64))).last_hidden_state
-        weights = torch.from_numpy(attention_mask.astype(np.float32))[..., None]
+        hidden = encoder(input_values=torch.from_numpy(input_values).to(device),
+                         attention_mask=torch.from_numpy(attention_mask.astype(np.int64)).to(device)).last_hidden_state
+        weights = torch.from_numpy(attention_mask.astype(np.float32)).to(device)[..., None]
         pooled = (hidden.float() * weights).sum(1) / weights.sum(1)
     model.train(was_training)
-    return {"vectors": _rounded(pooled.numpy(), 4), "labels": np.asarray(subset["label"]).tolist()}
+    return {"vectors": _rounded(pooled.cpu().numpy(), 4), "labels": np.asarray(subset["label"]).tolist()}
 
 
 def _parameters(model) -> dict[str, int]:
@@ -200,6 +201,7 @@ def run_anomaly_cell(key: CellKey, profile: BenchmarkProfile, splits: TaskSplits
     threshold = float(np.quantile(validation_scores, 1.0 - profile.false_alarm_probability))
     shutil.rmtree(checkpoints, ignore_errors=True)
     return {
+        # Through JSON and back: numpy floats become floats, the ISR keys strings, as they are stored.
         **json.loads(json.dumps(auc, default=float)),
         "threshold": threshold,
         "false_alarm_rate": float((scores[references == 0] > threshold).mean()),
