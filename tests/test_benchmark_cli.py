@@ -34,7 +34,10 @@ def test_help_names_every_profile(capsys):
         (["--profile", "big", "--output-dir", "x"], "argument --profile: invalid choice: 'big'"),
         (["--output-dir", "x"], "the following arguments are required: --profile"),
         (["--profile", "micro"], "the following arguments are required: --output-dir"),
-        (["--profile", "micro", "--output-dir", "x", "--seeds", "-1"], "argument --seeds: expected a non-negative integer, got '-1'"),
+        (
+            ["--profile", "micro", "--output-dir", "x", "--seeds", "-1"],
+            "argument --seeds: expected a non-negative integer, got '-1'",
+        ),
     ],
 )
 def test_bad_arguments_are_one_line_usage_errors(capsys, arguments, expected):
@@ -53,7 +56,9 @@ def test_bad_arguments_are_one_line_usage_errors(capsys, arguments, expected):
         (["--data-dir", "no-such-folder"], "--data-dir must be an existing folder, got 'no-such-folder'"),
     ],
 )
-def test_values_that_cannot_work_are_one_line_usage_errors_before_any_cell_runs(tmp_path, capsys, arguments, expected):
+def test_values_that_cannot_work_are_one_line_usage_errors_before_any_cell_runs(
+    tmp_path, capsys, arguments, expected
+):
     assert main(["benchmark", "--profile", "micro", "--output-dir", str(tmp_path / "out"), *arguments]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("spectrumfm benchmark: error: ") and expected in err
@@ -65,9 +70,14 @@ def test_command_runs_the_selected_cells_and_reports_the_folder(tmp_path, capsys
     monkeypatch.setattr(harness, "compute_cell", lambda key, context: {"accuracy": 1.0})
     monkeypatch.setattr(harness, "write_figures", lambda records, folder, order: [])
     output = tmp_path / "out"
-    assert main(["benchmark", "--profile", "micro", "--output-dir", str(output), "--only", "ss/energy-detector"]) == 0
+    assert (
+        main(["benchmark", "--profile", "micro", "--output-dir", str(output), "--only", "ss/energy-detector"])
+        == 0
+    )
     captured = capsys.readouterr()
-    assert captured.out.strip() == f"1 cells computed, 0 already stored; tables, figures and manifest.json in {output}"
+    assert (
+        captured.out.strip()
+        == f"1 cells computed, 0 already stored; tables, figures and manifest.json in {output}"
+    )
     assert "cell ss/ss/energy-detector/seed-0_labels-100 done" in captured.err
     assert (output / "manifest.json").is_file()
-

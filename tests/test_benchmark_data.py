@@ -24,7 +24,9 @@ def test_rml2016_10b_stand_in_has_ten_classes_without_am_ssb_renumbered_in_order
     splits = task_splits("amc", "rml2016.10b", get_profile("micro"), 0, tmp_path)
     expected = [name for name in RML2016_10A_CLASSES if name != "AM-SSB"]
     assert splits.class_names == expected
-    labels = np.concatenate([np.asarray(split["label"]) for split in (splits.train, splits.validation, splits.test)])
+    labels = np.concatenate(
+        [np.asarray(split["label"]) for split in (splits.train, splits.validation, splits.test)]
+    )
     assert sorted(np.unique(labels)) == list(range(10))
     # 2 examples per (class, SNR) on 3 SNRs, for each of the 10 classes kept.
     assert labels.size == 2 * 3 * 10
@@ -66,9 +68,17 @@ def test_anomaly_detectors_train_on_normal_captures_only(tmp_path):
 
 
 def test_window_captures_repeats_the_other_columns_per_window():
-    features = Features({"iq": Array2D((256, 2), "float32"), "label": ClassLabel(names=["a", "b"]), "snr_db": Value("float32")})
+    features = Features(
+        {
+            "iq": Array2D((256, 2), "float32"),
+            "label": ClassLabel(names=["a", "b"]),
+            "snr_db": Value("float32"),
+        }
+    )
     iq = np.arange(2 * 256 * 2, dtype=np.float32).reshape(2, 256, 2)
-    dataset = Dataset.from_dict({"iq": iq, "label": [0, 1], "snr_db": [-4.0, 6.0]}, features=features).with_format("numpy")
+    dataset = Dataset.from_dict(
+        {"iq": iq, "label": [0, 1], "snr_db": [-4.0, 6.0]}, features=features
+    ).with_format("numpy")
     windows = window_captures(dataset, 128)
     assert len(windows) == 4
     assert np.array_equal(windows["iq"][1], iq[0, 128:])
@@ -77,8 +87,9 @@ def test_window_captures_repeats_the_other_columns_per_window():
 
 
 def test_window_captures_refuses_a_length_that_does_not_cut_into_windows():
-    dataset = Dataset.from_dict({"iq": np.zeros((1, 200, 2), np.float32)},
-                                features=Features({"iq": Array2D((200, 2), "float32")}))
+    dataset = Dataset.from_dict(
+        {"iq": np.zeros((1, 200, 2), np.float32)}, features=Features({"iq": Array2D((200, 2), "float32")})
+    )
     with pytest.raises(BenchmarkDataError, match="captures of 200 samples do not cut into windows of 128"):
         window_captures(dataset, 128)
 

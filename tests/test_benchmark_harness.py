@@ -53,13 +53,17 @@ def test_full_profiles_run_every_configuration_on_at_least_three_seeds(name):
     cells = plan_cells(profile, profile.seeds)
     per_configuration = {}
     for key in cells:
-        per_configuration.setdefault((key.task, key.data_set, key.model, key.label_fraction), set()).add(key.seed)
+        per_configuration.setdefault((key.task, key.data_set, key.model, key.label_fraction), set()).add(
+            key.seed
+        )
     assert all(len(seeds) >= 3 for seeds in per_configuration.values())
     assert {"spectrumfm", "spectrumfm-random"} <= {key.model for key in cells if key.task == "amc"}
 
 
 def test_unknown_profile_names_the_choices():
-    with pytest.raises(BenchmarkProfileError, match=r"profile must be one of \['cpu', 'micro', 'paper'\], got 'big'"):
+    with pytest.raises(
+        BenchmarkProfileError, match=r"profile must be one of \['cpu', 'micro', 'paper'\], got 'big'"
+    ):
         get_profile("big")
 
 
@@ -85,7 +89,9 @@ def test_malformed_only_filter_is_refused_naming_the_forms(text):
         check_filters([text])
 
 
-def test_each_cell_is_stored_as_it_finishes_and_a_rerun_computes_only_the_rest(tmp_path, monkeypatch, no_training):
+def test_each_cell_is_stored_as_it_finishes_and_a_rerun_computes_only_the_rest(
+    tmp_path, monkeypatch, no_training
+):
     expected = [key.name for key in plan_cells(get_profile("micro"), [0])]
     interrupted = CountingCells(fail_at=3)
     monkeypatch.setattr(harness, "compute_cell", interrupted)
@@ -93,7 +99,9 @@ def test_each_cell_is_stored_as_it_finishes_and_a_rerun_computes_only_the_rest(t
         run_benchmark("micro", tmp_path, log=lambda line: None)
     stored = [CellKey(**record["key"]).name for record in CellStore(tmp_path).records()]
     assert interrupted.computed == expected[:3] and sorted(stored) == sorted(expected[:3])
-    finished = {name: (tmp_path / "cells" / f"{name}.json").stat().st_mtime_ns for name in interrupted.computed}
+    finished = {
+        name: (tmp_path / "cells" / f"{name}.json").stat().st_mtime_ns for name in interrupted.computed
+    }
 
     resumed = CountingCells()
     monkeypatch.setattr(harness, "compute_cell", resumed)
@@ -112,7 +120,9 @@ def test_a_complete_rerun_computes_nothing(tmp_path, monkeypatch, no_training):
     assert again.computed == [] and manifest["cells_computed_this_run"] == []
 
 
-def test_only_runs_the_matching_cells_and_a_later_full_run_adds_the_others(tmp_path, monkeypatch, no_training):
+def test_only_runs_the_matching_cells_and_a_later_full_run_adds_the_others(
+    tmp_path, monkeypatch, no_training
+):
     first = CountingCells()
     monkeypatch.setattr(harness, "compute_cell", first)
     run_benchmark("micro", tmp_path, only=["ss"], log=lambda line: None)
@@ -124,23 +134,47 @@ def test_only_runs_the_matching_cells_and_a_later_full_run_adds_the_others(tmp_p
     assert len(rest.computed) + len(first.computed) == len(plan_cells(get_profile("micro"), [0]))
 
 
-def test_manifest_records_the_command_seeds_version_hardware_and_wall_times(tmp_path, monkeypatch, no_training):
+def test_manifest_records_the_command_seeds_version_hardware_and_wall_times(
+    tmp_path, monkeypatch, no_training
+):
     monkeypatch.setattr(harness, "compute_cell", CountingCells())
-    manifest = run_benchmark("micro", tmp_path, seeds=[4, 5], only=["ad"], command_line=["spectrumfm", "benchmark"],
-                             log=lambda line: None)
+    manifest = run_benchmark(
+        "micro",
+        tmp_path,
+        seeds=[4, 5],
+        only=["ad"],
+        command_line=["spectrumfm", "benchmark"],
+        log=lambda line: None,
+    )
     assert manifest["command_line"] == ["spectrumfm", "benchmark"]
     assert manifest["seeds"] == [4, 5] and manifest["profile"]["name"] == "micro"
-    assert any(line.startswith("AMC examples per (class, SNR): rml2016.10a 2,") for line in manifest["scaled_down"])
-    assert {"CPU", "AMX (amx_bf16)", "AVX512-BF16 (avx512_bf16)", "cpu_flags", "precision", "spectrumfm_hf version"} <= set(manifest["hardware"])
-    assert set(manifest["cell_wall_s"]) == {"ad/ad/spectrumfm/seed-4_labels-100", "ad/ad/aae/seed-4_labels-100",
-                                             "ad/ad/spectrumfm/seed-5_labels-100", "ad/ad/aae/seed-5_labels-100"}
+    assert any(
+        line.startswith("AMC examples per (class, SNR): rml2016.10a 2,") for line in manifest["scaled_down"]
+    )
+    assert {
+        "CPU",
+        "AMX (amx_bf16)",
+        "AVX512-BF16 (avx512_bf16)",
+        "cpu_flags",
+        "precision",
+        "spectrumfm_hf version",
+    } <= set(manifest["hardware"])
+    assert set(manifest["cell_wall_s"]) == {
+        "ad/ad/spectrumfm/seed-4_labels-100",
+        "ad/ad/aae/seed-4_labels-100",
+        "ad/ad/spectrumfm/seed-5_labels-100",
+        "ad/ad/aae/seed-5_labels-100",
+    }
     assert manifest["this_run_wall_s"] > 0 and (tmp_path / "manifest.json").is_file()
 
 
 def test_a_folder_of_another_profile_is_not_resumed(tmp_path, monkeypatch, no_training):
     monkeypatch.setattr(harness, "compute_cell", CountingCells())
     run_benchmark("micro", tmp_path, only=["ad"], log=lambda line: None)
-    with pytest.raises(BenchmarkArgumentError, match="holds results of profile 'micro' with other settings than profile 'cpu'"):
+    with pytest.raises(
+        BenchmarkArgumentError,
+        match="holds results of profile 'micro' with other settings than profile 'cpu'",
+    ):
         run_benchmark("cpu", tmp_path, only=["ad"], log=lambda line: None)
 
 
@@ -154,7 +188,9 @@ def test_a_folder_whose_profile_settings_changed_since_is_not_resumed(tmp_path, 
 
 
 def test_filters_matching_no_cell_are_refused(tmp_path, no_training):
-    with pytest.raises(BenchmarkArgumentError, match="--only amc/no-such-model matches no cell of profile 'micro'"):
+    with pytest.raises(
+        BenchmarkArgumentError, match="--only amc/no-such-model matches no cell of profile 'micro'"
+    ):
         run_benchmark("micro", tmp_path, only=["amc/no-such-model"], log=lambda line: None)
 
 

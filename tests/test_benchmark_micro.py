@@ -12,20 +12,30 @@ from spectrumfm_hf.benchmarks.harness import run_benchmark
 from spectrumfm_hf.benchmarks.store import CellKey, CellStore
 
 EXPECTED_FIGURES = [
-    "fig3_accuracy_vs_snr_rml2016.10a.png", "fig3_accuracy_vs_snr_rml2016.10b.png", "fig3_accuracy_vs_snr_rml2016.04c.png",
-    "fig4_confusion_rml2016.10a_-4db.png", "fig4_confusion_rml2016.10a_0db.png", "fig4_confusion_rml2016.10a_4db.png",
-    "fig5_tsne_rml2016.10a_spectrumfm.png", "fig5_tsne_rml2016.10a_spectrumfm-random.png",
-    "fig6_few_shot_rml2016.10a.png", "fig7_accuracy_per_epoch_rml2016.10a.png",
-    "fig8_wtc_accuracy_vs_snr_wtc.png", "fig9_sensing_accuracy_vs_snr.png", "fig9_sensing_roc.png",
-    "fig11_anomaly_roc_spectrumfm.png", "fig11_anomaly_roc_aae.png",
+    "fig3_accuracy_vs_snr_rml2016.10a.png",
+    "fig3_accuracy_vs_snr_rml2016.10b.png",
+    "fig3_accuracy_vs_snr_rml2016.04c.png",
+    "fig4_confusion_rml2016.10a_-4db.png",
+    "fig4_confusion_rml2016.10a_0db.png",
+    "fig4_confusion_rml2016.10a_4db.png",
+    "fig5_tsne_rml2016.10a_spectrumfm.png",
+    "fig5_tsne_rml2016.10a_spectrumfm-random.png",
+    "fig6_few_shot_rml2016.10a.png",
+    "fig7_accuracy_per_epoch_rml2016.10a.png",
+    "fig8_wtc_accuracy_vs_snr_wtc.png",
+    "fig9_sensing_accuracy_vs_snr.png",
+    "fig9_sensing_roc.png",
+    "fig11_anomaly_roc_spectrumfm.png",
+    "fig11_anomaly_roc_aae.png",
 ]
 
 
 @pytest.fixture(scope="module")
 def micro_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("micro")
-    manifest = run_benchmark("micro", output, command_line=["spectrumfm", "benchmark", "--profile", "micro"],
-                             log=lambda line: None)
+    manifest = run_benchmark(
+        "micro", output, command_line=["spectrumfm", "benchmark", "--profile", "micro"], log=lambda line: None
+    )
     return output, manifest
 
 
@@ -50,15 +60,26 @@ def test_micro_writes_table_two_with_precision_recall_and_f1_on_the_three_amc_se
 def test_micro_writes_every_table(micro_run):
     output, _ = micro_run
     names = {path.name for path in (output / "tables").iterdir()}
-    assert {"table2_amc.md", "table3_wtc.md", "few_shot.md", "sensing.md", "anomaly.md", "tables.md", "results.csv"} <= names
+    assert {
+        "table2_amc.md",
+        "table3_wtc.md",
+        "few_shot.md",
+        "sensing.md",
+        "anomaly.md",
+        "tables.md",
+        "results.csv",
+    } <= names
 
 
 def test_micro_csv_holds_a_mean_for_every_cell_configuration(micro_run):
     output, _ = micro_run
     with open(output / "tables" / "results.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    accuracy = {(row["task"], row["data_set"], row["model"], float(row["label_fraction"]))
-                for row in rows if row["metric"] == "accuracy"}
+    accuracy = {
+        (row["task"], row["data_set"], row["model"], float(row["label_fraction"]))
+        for row in rows
+        if row["metric"] == "accuracy"
+    }
     assert ("amc", "rml2016.10a", "spectrumfm", 0.3) in accuracy
     assert ("ss", "ss", "energy-detector", 1.0) in accuracy
     assert {row["metric"] for row in rows if row["task"] == "ad"} >= {"auc"}
@@ -78,7 +99,12 @@ def test_micro_draws_each_figure_as_a_non_blank_png(micro_run, name):
 def test_micro_scores_the_anomaly_detectors_per_interference_type(micro_run):
     output, _ = micro_run
     result = CellStore(output).get(CellKey("ad", "ad", "aae"))["result"]
-    assert set(result["auc_per_interference"]) == {"single_tone", "multi_tone", "aliased_10mhz", "aliased_30mhz"}
+    assert set(result["auc_per_interference"]) == {
+        "single_tone",
+        "multi_tone",
+        "aliased_10mhz",
+        "aliased_30mhz",
+    }
     assert len(result["roc"]["scores"]) == len(result["roc"]["references"])
 
 

@@ -18,12 +18,21 @@ from spectrumfm_hf.benchmarks.tables import few_shot_table, markdown_table, resu
 
 
 def record(model, seed, accuracy, data_set="rml2016.10a", label_fraction=1.0, task="amc"):
-    return {"key": CellKey(task, data_set, model, seed, label_fraction).as_dict(), "wall_s": 1.0,
-            "result": {"accuracy": accuracy}}
+    return {
+        "key": CellKey(task, data_set, model, seed, label_fraction).as_dict(),
+        "wall_s": 1.0,
+        "result": {"accuracy": accuracy},
+    }
 
 
-HAND_MADE = [record("spectrumfm", 0, 0.80), record("spectrumfm", 1, 0.70), record("spectrumfm", 2, 0.60),
-             record("cnn2", 0, 0.50), record("cnn2", 1, 0.50), record("spectrumfm", 0, 0.40, label_fraction=0.1)]
+HAND_MADE = [
+    record("spectrumfm", 0, 0.80),
+    record("spectrumfm", 1, 0.70),
+    record("spectrumfm", 2, 0.60),
+    record("cnn2", 0, 0.50),
+    record("cnn2", 1, 0.50),
+    record("spectrumfm", 0, 0.40, label_fraction=0.1),
+]
 
 
 def test_aggregate_is_the_mean_and_sample_standard_deviation_over_seeds():
@@ -50,16 +59,22 @@ def test_aggregate_skips_missing_values():
 
 def test_aggregate_cells_groups_by_task_data_set_model_and_label_fraction():
     groups = aggregate_cells(HAND_MADE, "accuracy")
-    assert set(groups) == {("amc", "rml2016.10a", "spectrumfm", 1.0), ("amc", "rml2016.10a", "cnn2", 1.0),
-                           ("amc", "rml2016.10a", "spectrumfm", 0.1)}
+    assert set(groups) == {
+        ("amc", "rml2016.10a", "spectrumfm", 1.0),
+        ("amc", "rml2016.10a", "cnn2", 1.0),
+        ("amc", "rml2016.10a", "spectrumfm", 0.1),
+    }
     assert groups[("amc", "rml2016.10a", "spectrumfm", 1.0)].mean == pytest.approx(0.70)
     assert groups[("amc", "rml2016.10a", "cnn2", 1.0)].std == 0.0
     assert groups[("amc", "rml2016.10a", "spectrumfm", 0.1)].count == 1
 
 
 def test_aggregate_cells_skips_results_where_the_metric_is_not_a_number():
-    other = {"key": CellKey("pretrain", "corpus", "spectrumfm").as_dict(), "wall_s": 1.0,
-             "result": {"precision": {"precision": "fp32"}}}
+    other = {
+        "key": CellKey("pretrain", "corpus", "spectrumfm").as_dict(),
+        "wall_s": 1.0,
+        "result": {"precision": {"precision": "fp32"}},
+    }
     assert aggregate_cells([other], "precision") == {}
 
 

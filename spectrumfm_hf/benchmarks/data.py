@@ -67,15 +67,24 @@ class AMCDataSetShape:
 
 AMC_DATA_SET_SHAPES: dict[str, AMCDataSetShape] = {
     "rml2016.10a": AMCDataSetShape(
-        "rml2016.10a", "rml2016.10a-recipe", (), 1000,
+        "rml2016.10a",
+        "rml2016.10a-recipe",
+        (),
+        1000,
         "11 classes, the public RML2016.10A GNU Radio recipe (transmitters and dynamic channel)",
     ),
     "rml2016.10b": AMCDataSetShape(
-        "rml2016.10a", "rml2016.10a-recipe", ("AM-SSB",), 6000,
+        "rml2016.10a",
+        "rml2016.10a-recipe",
+        ("AM-SSB",),
+        6000,
         "10 classes (no AM-SSB), the same recipe, six times the examples per (class, SNR)",
     ),
     "rml2016.04c": AMCDataSetShape(
-        "rml2016.10a", "broad", (), 737,
+        "rml2016.10a",
+        "broad",
+        (),
+        737,
         "11 classes, an earlier recipe modelled by the broad preset (wider transmitters, full receiver chain)",
     ),
 }
@@ -134,7 +143,9 @@ def window_captures(dataset: Dataset, window_length: int = WINDOW_LENGTH) -> Dat
 
     def cut(batch: dict[str, Any]) -> dict[str, Any]:
         iq = np.asarray(batch["iq"], dtype=np.float32)
-        rows = {name: np.repeat(np.asarray(values), per_capture) for name, values in batch.items() if name != "iq"}
+        rows = {
+            name: np.repeat(np.asarray(values), per_capture) for name, values in batch.items() if name != "iq"
+        }
         rows["iq"] = iq.reshape(-1, window_length, 2)
         return rows
 
@@ -147,12 +158,16 @@ def _drop_classes(dataset: Dataset, dropped: tuple[str, ...]) -> Dataset:
     names = dataset.features["label"].names
     dropped_ids = [names.index(name) for name in dropped]
     kept = [name for name in names if name not in dropped]
-    dataset = dataset.filter(lambda labels: ~np.isin(labels, dropped_ids), input_columns="label", batched=True)
+    dataset = dataset.filter(
+        lambda labels: ~np.isin(labels, dropped_ids), input_columns="label", batched=True
+    )
     new_id = np.full(len(names), -1)
     new_id[[names.index(name) for name in kept]] = np.arange(len(kept))
     features = dataset.features.copy()
     features["label"] = ClassLabel(names=kept)
-    return dataset.map(lambda batch: {"label": new_id[np.asarray(batch["label"])]}, batched=True, features=features)
+    return dataset.map(
+        lambda batch: {"label": new_id[np.asarray(batch["label"])]}, batched=True, features=features
+    )
 
 
 def _split(dataset: Dataset, seed: int) -> DatasetDict:
@@ -162,7 +177,9 @@ def _split(dataset: Dataset, seed: int) -> DatasetDict:
     return stratified_split(dataset, test_size=0.2, validation_size=0.1, seed=seed)
 
 
-def generate_splits(task: str, data_set: str, profile: BenchmarkProfile, seed: int, cache_dir: Path) -> DatasetDict:
+def generate_splits(
+    task: str, data_set: str, profile: BenchmarkProfile, seed: int, cache_dir: Path
+) -> DatasetDict:
     """Generate and split the data set ``data_set`` of ``task`` at the profile's size, seeded with ``seed``."""
     from spectrumfm_hf.data import (
         AMCGenerator,
@@ -175,33 +192,66 @@ def generate_splits(task: str, data_set: str, profile: BenchmarkProfile, seed: i
     data_seed, test_seed = data_seeds(seed)
     if task == "amc":
         if data_set not in AMC_DATA_SET_SHAPES:
-            raise BenchmarkDataError(f"data_set must be one of {list(AMC_DATA_SET_SHAPES)} for amc, got {data_set!r}")
+            raise BenchmarkDataError(
+                f"data_set must be one of {list(AMC_DATA_SET_SHAPES)} for amc, got {data_set!r}"
+            )
         shape = AMC_DATA_SET_SHAPES[data_set]
-        generator = AMCGenerator(shape.class_set, num_samples=WINDOW_LENGTH, snr_db_grid=profile.amc_snr_grid_db,
-                                 preset=shape.preset)
+        generator = AMCGenerator(
+            shape.class_set,
+            num_samples=WINDOW_LENGTH,
+            snr_db_grid=profile.amc_snr_grid_db,
+            preset=shape.preset,
+        )
         # Every consecutive block of classes x SNRs indices holds each pair once.
-        size = profile.amc_examples_per_class_snr[data_set] * generator.num_classes * len(profile.amc_snr_grid_db)
-        dataset = _drop_classes(_keep_columns(to_dataset(generator, size, seed=data_seed, cache_dir=cache_dir)),
-                                shape.dropped_classes)
+        size = (
+            profile.amc_examples_per_class_snr[data_set]
+            * generator.num_classes
+            * len(profile.amc_snr_grid_db)
+        )
+        dataset = _drop_classes(
+            _keep_columns(to_dataset(generator, size, seed=data_seed, cache_dir=cache_dir)),
+            shape.dropped_classes,
+        )
         return _split(dataset, data_seed)
     if task == "wtc":
         generator = WTCGenerator(num_samples=8 * WINDOW_LENGTH, snr_db_grid=profile.wtc_snr_grid_db)
         size = profile.wtc_examples_per_class_snr * len(generator.class_names) * len(profile.wtc_snr_grid_db)
-        splits = _split(_keep_columns(to_dataset(generator, size, seed=data_seed, cache_dir=cache_dir)), data_seed)
+        splits = _split(
+            _keep_columns(to_dataset(generator, size, seed=data_seed, cache_dir=cache_dir)), data_seed
+        )
         return DatasetDict({name: window_captures(split) for name, split in splits.items()})
     if task == "ss":
-        generator = SpectrumSensingGenerator(num_samples=WINDOW_LENGTH, snr_db_grid=profile.ss_snr_grid_db,
-                                             noise_uncertainty_db=profile.ss_noise_uncertainty_db)
-        return _split(_keep_columns(to_dataset(generator, profile.ss_examples, seed=data_seed, cache_dir=cache_dir)),
-                      data_seed)
+        generator = SpectrumSensingGenerator(
+            num_samples=WINDOW_LENGTH,
+            snr_db_grid=profile.ss_snr_grid_db,
+            noise_uncertainty_db=profile.ss_noise_uncertainty_db,
+        )
+        return _split(
+            _keep_columns(to_dataset(generator, profile.ss_examples, seed=data_seed, cache_dir=cache_dir)),
+            data_seed,
+        )
     if task == "ad":
-        options = dict(num_samples=WINDOW_LENGTH, isr_db_grid=profile.ad_isr_db_grid, snr_db_grid=(profile.ad_snr_db,))
-        normal = _keep_columns(to_dataset(AnomalyDetectionGenerator(mode="normal", **options),
-                                          profile.ad_normal_examples, seed=data_seed, cache_dir=cache_dir))
+        options = dict(
+            num_samples=WINDOW_LENGTH, isr_db_grid=profile.ad_isr_db_grid, snr_db_grid=(profile.ad_snr_db,)
+        )
+        normal = _keep_columns(
+            to_dataset(
+                AnomalyDetectionGenerator(mode="normal", **options),
+                profile.ad_normal_examples,
+                seed=data_seed,
+                cache_dir=cache_dir,
+            )
+        )
         # Trained on normal captures only; a fifth of them held out (validation, threshold calibration).
         held_out = normal.train_test_split(test_size=0.2, seed=data_seed)
-        test = _keep_columns(to_dataset(AnomalyDetectionGenerator(mode="test", **options),
-                                        profile.ad_test_examples, seed=test_seed, cache_dir=cache_dir))
+        test = _keep_columns(
+            to_dataset(
+                AnomalyDetectionGenerator(mode="test", **options),
+                profile.ad_test_examples,
+                seed=test_seed,
+                cache_dir=cache_dir,
+            )
+        )
         return DatasetDict({"train": held_out["train"], "validation": held_out["test"], "test": test})
     raise BenchmarkDataError(f"task must be one of 'amc', 'wtc', 'ss', 'ad' for generated data, got {task!r}")
 
@@ -263,9 +313,13 @@ def load_real_splits(real: RealDataSet, seed: int, cache_dir: Path) -> DatasetDi
         dataset = load_rml2018(real.path, window=WINDOW_LENGTH, cache_dir=cache_dir)
     else:
         # 04C holds the 11 classes of 10A.
-        dataset = load_rml2016(real.path, variant="10b" if real.data_set == "rml2016.10b" else "10a", cache_dir=cache_dir)
+        dataset = load_rml2016(
+            real.path, variant="10b" if real.data_set == "rml2016.10b" else "10a", cache_dir=cache_dir
+        )
     dataset = _keep_columns(dataset)
-    return DatasetDict({name: window_captures(split) for name, split in _split(dataset, data_seeds(seed)[0]).items()})
+    return DatasetDict(
+        {name: window_captures(split) for name, split in _split(dataset, data_seeds(seed)[0]).items()}
+    )
 
 
 def cached_splits(folder: Path, build: Callable[[], DatasetDict]) -> DatasetDict:
@@ -283,8 +337,14 @@ def cached_splits(folder: Path, build: Callable[[], DatasetDict]) -> DatasetDict
     return load_from_disk(os.fspath(folder))
 
 
-def task_splits(task: str, data_set: str, profile: BenchmarkProfile, seed: int, output_dir: Path,
-                real: RealDataSet | None = None) -> TaskSplits:
+def task_splits(
+    task: str,
+    data_set: str,
+    profile: BenchmarkProfile,
+    seed: int,
+    output_dir: Path,
+    real: RealDataSet | None = None,
+) -> TaskSplits:
     """The splits of ``data_set`` for cell seed ``seed``: from ``real`` when given, else generated.
 
     Args:

@@ -21,9 +21,13 @@ Records = Sequence[Mapping[str, Any]]
 
 
 def _select(records: Records, task: str, data_set: str | None = None, label_fraction: float = 1.0) -> list:
-    return [record for record in records
-            if record["key"]["task"] == task and (data_set is None or record["key"]["data_set"] == data_set)
-            and float(record["key"]["label_fraction"]) == label_fraction]
+    return [
+        record
+        for record in records
+        if record["key"]["task"] == task
+        and (data_set is None or record["key"]["data_set"] == data_set)
+        and float(record["key"]["label_fraction"]) == label_fraction
+    ]
 
 
 def _by_model(records: Records, model_order: Sequence[str]) -> dict[str, list]:
@@ -34,7 +38,9 @@ def _by_model(records: Records, model_order: Sequence[str]) -> dict[str, list]:
     return {model: sorted(grouped[model], key=lambda record: record["key"]["seed"]) for model in order}
 
 
-def _mean_curve(curves: Sequence[Mapping[str, Sequence[float]]], x: str, y: str) -> tuple[list[float], list[float]]:
+def _mean_curve(
+    curves: Sequence[Mapping[str, Sequence[float]]], x: str, y: str
+) -> tuple[list[float], list[float]]:
     """Mean of ``y`` at each ``x`` over the curves (x values any curve has)."""
     sums: dict[float, list[float]] = {}
     for curve in curves:
@@ -44,8 +50,9 @@ def _mean_curve(curves: Sequence[Mapping[str, Sequence[float]]], x: str, y: str)
     return positions, [float(np.mean(sums[position])) for position in positions]
 
 
-def plot_accuracy_per_epoch(accuracy_by_model: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: Path,
-                            title: str) -> Path:
+def plot_accuracy_per_epoch(
+    accuracy_by_model: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: Path, title: str
+) -> Path:
     """One line per model: validation accuracy (%) after each training epoch (Fig. 7).
 
     Args:
@@ -56,7 +63,9 @@ def plot_accuracy_per_epoch(accuracy_by_model: Mapping[str, tuple[Sequence[float
     figure = plots._figure(7.0, 4.5)
     axes = figure.add_subplot()
     for index, (model, (epochs, accuracy)) in enumerate(accuracy_by_model.items()):
-        axes.plot(epochs, 100 * np.asarray(accuracy), marker="o", markersize=4, label=model, **plots._style(index))
+        axes.plot(
+            epochs, 100 * np.asarray(accuracy), marker="o", markersize=4, label=model, **plots._style(index)
+        )
     axes.set_ylim(0, 100)
     axes.set_xlabel("epoch")
     axes.set_ylabel("validation accuracy (%)")
@@ -70,8 +79,10 @@ def _accuracy_vs_snr(records: Records, model_order, path: Path, title: str) -> l
     by_model = _by_model(records, model_order)
     if not by_model:
         return []
-    curves = {model: _mean_curve([record["result"]["accuracy_per_snr"] for record in cells], "snr_db", "accuracy")
-              for model, cells in by_model.items()}
+    curves = {
+        model: _mean_curve([record["result"]["accuracy_per_snr"] for record in cells], "snr_db", "accuracy")
+        for model, cells in by_model.items()
+    }
     classes = len(next(iter(by_model.values()))[0]["result"]["class_names"])
     return [plots.plot_accuracy_vs_snr(curves, path, title=title, chance_accuracy=1.0 / classes)]
 
@@ -84,7 +95,11 @@ def _confusion_matrices(cells: list, path_stem: Path, title: str) -> list[Path]:
         matrices = [matrix for matrix in matrices if matrix is not None]
         if matrices:
             path = path_stem.with_name(f"{path_stem.name}_{snr:g}db.png")
-            written.append(plots.plot_confusion_matrix(np.sum(matrices, axis=0), names, path, title=f"{title} at {snr:g} dB"))
+            written.append(
+                plots.plot_confusion_matrix(
+                    np.sum(matrices, axis=0), names, path, title=f"{title} at {snr:g} dB"
+                )
+            )
     return written
 
 
@@ -118,49 +133,101 @@ def write_figures(records: Records, folder: Path, model_order: Sequence[str]) ->
     written: list[Path] = []
     for data_set in sorted({record["key"]["data_set"] for record in _select(records, "amc")}):
         cells = _select(records, "amc", data_set)
-        written += _accuracy_vs_snr(cells, model_order, folder / f"fig3_accuracy_vs_snr_{data_set}.png",
-                                    f"AMC accuracy vs SNR, {data_set}")
+        written += _accuracy_vs_snr(
+            cells,
+            model_order,
+            folder / f"fig3_accuracy_vs_snr_{data_set}.png",
+            f"AMC accuracy vs SNR, {data_set}",
+        )
         by_model = _by_model(cells, model_order)
         if SPECTRUMFM in by_model:
-            written += _confusion_matrices(by_model[SPECTRUMFM], folder / f"fig4_confusion_{data_set}",
-                                           f"SpectrumFM on {data_set}")
+            written += _confusion_matrices(
+                by_model[SPECTRUMFM], folder / f"fig4_confusion_{data_set}", f"SpectrumFM on {data_set}"
+            )
         for model in (model for model in SPECTRUMFM_MODELS if model in by_model):
             embedded = by_model[model][0]["result"].get("embeddings_at_tsne_snr") or {}
             if embedded:
-                written.append(plots.plot_tsne(
-                    embedded["vectors"], np.asarray(embedded["labels"], dtype=np.int64),
-                    by_model[model][0]["result"]["class_names"], folder / f"fig5_tsne_{data_set}_{model}.png",
-                    title=f"{model} encoder on {data_set} at 0 dB", max_points=max(4, len(embedded["labels"]))))
-        epochs = {model: _mean_curve([record["result"]["validation_accuracy_per_epoch"] for record in model_cells],
-                                     "epoch", "accuracy") for model, model_cells in by_model.items()}
+                written.append(
+                    plots.plot_tsne(
+                        embedded["vectors"],
+                        np.asarray(embedded["labels"], dtype=np.int64),
+                        by_model[model][0]["result"]["class_names"],
+                        folder / f"fig5_tsne_{data_set}_{model}.png",
+                        title=f"{model} encoder on {data_set} at 0 dB",
+                        max_points=max(4, len(embedded["labels"])),
+                    )
+                )
+        epochs = {
+            model: _mean_curve(
+                [record["result"]["validation_accuracy_per_epoch"] for record in model_cells],
+                "epoch",
+                "accuracy",
+            )
+            for model, model_cells in by_model.items()
+        }
         epochs = {model: curve for model, curve in epochs.items() if curve[0]}
         if epochs:
-            written.append(plot_accuracy_per_epoch(epochs, folder / f"fig7_accuracy_per_epoch_{data_set}.png",
-                                                   f"AMC validation accuracy per epoch, {data_set}"))
+            written.append(
+                plot_accuracy_per_epoch(
+                    epochs,
+                    folder / f"fig7_accuracy_per_epoch_{data_set}.png",
+                    f"AMC validation accuracy per epoch, {data_set}",
+                )
+            )
         few_shot = {}
-        for record in (record for record in records if record["key"]["task"] == "amc" and record["key"]["data_set"] == data_set):
-            few_shot.setdefault(record["key"]["model"], {}).setdefault(float(record["key"]["label_fraction"]), []).append(
-                record["result"]["accuracy"])
-        few_shot = {model: {fraction: float(np.mean(values)) for fraction, values in fractions.items()}
-                    for model, fractions in few_shot.items() if len(fractions) > 1}
+        for record in (
+            record
+            for record in records
+            if record["key"]["task"] == "amc" and record["key"]["data_set"] == data_set
+        ):
+            few_shot.setdefault(record["key"]["model"], {}).setdefault(
+                float(record["key"]["label_fraction"]), []
+            ).append(record["result"]["accuracy"])
+        few_shot = {
+            model: {fraction: float(np.mean(values)) for fraction, values in fractions.items()}
+            for model, fractions in few_shot.items()
+            if len(fractions) > 1
+        }
         if few_shot:
-            written.append(plots.plot_few_shot(few_shot, folder / f"fig6_few_shot_{data_set}.png",
-                                               title=f"AMC few-shot accuracy, {data_set}"))
+            written.append(
+                plots.plot_few_shot(
+                    few_shot,
+                    folder / f"fig6_few_shot_{data_set}.png",
+                    title=f"AMC few-shot accuracy, {data_set}",
+                )
+            )
     for data_set in sorted({record["key"]["data_set"] for record in _select(records, "wtc")}):
         cells = _select(records, "wtc", data_set)
-        written += _accuracy_vs_snr(cells, model_order, folder / f"fig8_wtc_accuracy_vs_snr_{data_set}.png",
-                                    f"Technology classification accuracy vs SNR, {data_set}")
+        written += _accuracy_vs_snr(
+            cells,
+            model_order,
+            folder / f"fig8_wtc_accuracy_vs_snr_{data_set}.png",
+            f"Technology classification accuracy vs SNR, {data_set}",
+        )
         by_model = _by_model(cells, model_order)
         if SPECTRUMFM in by_model:
-            written += _confusion_matrices(by_model[SPECTRUMFM], folder / f"fig8_wtc_confusion_{data_set}",
-                                           f"SpectrumFM technology classification, {data_set}")
+            written += _confusion_matrices(
+                by_model[SPECTRUMFM],
+                folder / f"fig8_wtc_confusion_{data_set}",
+                f"SpectrumFM technology classification, {data_set}",
+            )
     sensing = _select(records, "ss")
     if sensing:
-        written += _accuracy_vs_snr(sensing, model_order, folder / "fig9_sensing_accuracy_vs_snr.png",
-                                    "Spectrum sensing accuracy vs SNR (noise-power uncertainty)")
-        written += _roc(_by_model(sensing, model_order), folder / "fig9_sensing_roc.png",
-                        f"Spectrum sensing ROC at {ROC_SNR_DB:g} dB (noise-power uncertainty)")
+        written += _accuracy_vs_snr(
+            sensing,
+            model_order,
+            folder / "fig9_sensing_accuracy_vs_snr.png",
+            "Spectrum sensing accuracy vs SNR (noise-power uncertainty)",
+        )
+        written += _roc(
+            _by_model(sensing, model_order),
+            folder / "fig9_sensing_roc.png",
+            f"Spectrum sensing ROC at {ROC_SNR_DB:g} dB (noise-power uncertainty)",
+        )
     for model, cells in _by_model(_select(records, "ad"), model_order).items():
-        written += _anomaly_roc(cells, folder / f"fig11_anomaly_roc_{model}.png",
-                                f"Anomaly detection ROC per interference and ISR, {model}")
+        written += _anomaly_roc(
+            cells,
+            folder / f"fig11_anomaly_roc_{model}.png",
+            f"Anomaly detection ROC per interference and ISR, {model}",
+        )
     return written

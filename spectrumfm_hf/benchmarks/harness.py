@@ -37,21 +37,27 @@ class BenchmarkArgumentError(ValueError):
     """A filter, seed list or folder the benchmark cannot use."""
 
 
-def plan_cells(profile: BenchmarkProfile, seeds: Sequence[int], real: Sequence[RealDataSet] = ()) -> list[CellKey]:
+def plan_cells(
+    profile: BenchmarkProfile, seeds: Sequence[int], real: Sequence[RealDataSet] = ()
+) -> list[CellKey]:
     """Every fine-tuning cell of ``profile`` for ``seeds``, in the order they run.
 
     With ``real`` data sets, a real AMC file replaces the generated set of its name (or adds
     one, RML2018.01A) and a SigMF recording adds a technology-classification set.
     """
-    amc_sets = list(AMC_DATA_SETS) + [found.data_set for found in real
-                                      if found.task == "amc" and found.data_set not in AMC_DATA_SETS]
+    amc_sets = list(AMC_DATA_SETS) + [
+        found.data_set for found in real if found.task == "amc" and found.data_set not in AMC_DATA_SETS
+    ]
     wtc_sets = ["wtc"] + [found.data_set for found in real if found.task == "wtc"]
     cells = []
     for seed in seeds:
         for data_set in amc_sets:
             cells += [CellKey("amc", data_set, model, seed) for model in profile.amc_models]
-        cells += [CellKey("amc", AMC_DATA_SETS[0], model, seed, fraction)
-                  for model in profile.few_shot_models for fraction in profile.few_shot_fractions]
+        cells += [
+            CellKey("amc", AMC_DATA_SETS[0], model, seed, fraction)
+            for model in profile.few_shot_models
+            for fraction in profile.few_shot_fractions
+        ]
         for data_set in wtc_sets:
             cells += [CellKey("wtc", data_set, model, seed) for model in profile.wtc_models]
         cells += [CellKey("ss", "ss", model, seed) for model in profile.ss_models]
@@ -66,7 +72,8 @@ def check_filters(filters: Sequence[str]) -> list[str]:
         parts = text.split("/")
         if not text or len(parts) > 3 or not all(parts):
             raise BenchmarkArgumentError(
-                f"--only takes TASK, TASK/MODEL or TASK/DATA_SET/MODEL (wildcards allowed), got {text!r}")
+                f"--only takes TASK, TASK/MODEL or TASK/DATA_SET/MODEL (wildcards allowed), got {text!r}"
+            )
         checked.append(text)
     return checked
 
@@ -99,17 +106,29 @@ class RunContext:
 
 def compute_cell(key: CellKey, context: RunContext) -> dict[str, Any]:
     """Run one fine-tuning cell and return its result (nothing is stored here)."""
-    splits = task_splits(key.task, key.data_set, context.profile, key.seed, context.output_dir,
-                         context.real.get((key.task, key.data_set)))
+    splits = task_splits(
+        key.task,
+        key.data_set,
+        context.profile,
+        key.seed,
+        context.output_dir,
+        context.real.get((key.task, key.data_set)),
+    )
     work_dir = context.output_dir / "work" / key.name
     if key.model == "energy-detector":
         return run_energy_detector_cell(key, context.profile, splits)
     if key.task == "ad":
-        return run_anomaly_cell(key, context.profile, splits, context.encoder_folder, work_dir, context.precision)
-    return run_classification_cell(key, context.profile, splits, context.encoder_folder, work_dir, context.precision)
+        return run_anomaly_cell(
+            key, context.profile, splits, context.encoder_folder, work_dir, context.precision
+        )
+    return run_classification_cell(
+        key, context.profile, splits, context.encoder_folder, work_dir, context.precision
+    )
 
 
-def _store_cell(store: CellStore, key: CellKey, context: RunContext, run: Callable[[], dict[str, Any]]) -> None:
+def _store_cell(
+    store: CellStore, key: CellKey, context: RunContext, run: Callable[[], dict[str, Any]]
+) -> None:
     if store.has(key):
         context.skipped.append(key.name)
         return
@@ -132,8 +151,14 @@ def ensure_encoder(context: RunContext, store: CellStore) -> Path:
     folder = context.output_dir / "encoder"
     if store.has(PRETRAINING_KEY) and not (folder / "config.json").is_file():
         raise BenchmarkArgumentError(
-            f"the pre-training cell is stored but {folder} holds no encoder; delete {store.path(PRETRAINING_KEY)} to pre-train again")
-    _store_cell(store, PRETRAINING_KEY, context, lambda: run_pretraining_cell(context.profile, PRETRAINING_KEY.seed, folder))
+            f"the pre-training cell is stored but {folder} holds no encoder; delete {store.path(PRETRAINING_KEY)} to pre-train again"
+        )
+    _store_cell(
+        store,
+        PRETRAINING_KEY,
+        context,
+        lambda: run_pretraining_cell(context.profile, PRETRAINING_KEY.seed, folder),
+    )
     return folder
 
 
@@ -158,15 +183,24 @@ def _check_same_profile(output: Path, profile: BenchmarkProfile) -> None:
         return
     previous = json.loads(recorded.read_text(encoding="utf-8"))
     if previous != current:
-        changed = sorted(name for name in set(previous) | set(current) if previous.get(name) != current.get(name))
+        changed = sorted(
+            name for name in set(previous) | set(current) if previous.get(name) != current.get(name)
+        )
         raise BenchmarkArgumentError(
             f"output_dir {os.fspath(output)!r} holds results of profile {previous.get('name')!r} with other settings "
-            f"than profile {profile.name!r} has now (differing: {', '.join(changed)}); give each profile its own folder")
+            f"than profile {profile.name!r} has now (differing: {', '.join(changed)}); give each profile its own folder"
+        )
 
 
-def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: Sequence[int] | None = None,
-                  only: Sequence[str] = (), data_dir: str | os.PathLike[str] | None = None,
-                  command_line: Sequence[str] | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+def run_benchmark(
+    profile_name: str,
+    output_dir: str | os.PathLike[str],
+    seeds: Sequence[int] | None = None,
+    only: Sequence[str] = (),
+    data_dir: str | os.PathLike[str] | None = None,
+    command_line: Sequence[str] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Run (or resume) the benchmark of profile ``profile_name`` into ``output_dir``; return the manifest.
 
     Cells already stored are skipped; each new cell is stored as soon as it finishes. Tables,
@@ -187,7 +221,11 @@ def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: 
     start = time.perf_counter()
     profile = get_profile(profile_name)
     seeds = list(profile.seeds if seeds is None else seeds)
-    if not seeds or len(set(seeds)) != len(seeds) or any(isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 for seed in seeds):
+    if (
+        not seeds
+        or len(set(seeds)) != len(seeds)
+        or any(isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 for seed in seeds)
+    ):
         raise BenchmarkArgumentError(f"seeds must be distinct non-negative integers, got {seeds!r}")
     filters = check_filters(only)
     real = discover_real_data(data_dir) if data_dir is not None else []
@@ -195,17 +233,23 @@ def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: 
     output.mkdir(parents=True, exist_ok=True)
     _check_same_profile(output, profile)
     store = CellStore(output)
-    context = RunContext(profile, output, {(found.task, found.data_set): found for found in real}, choose_precision(), log=log)
+    context = RunContext(
+        profile, output, {(found.task, found.data_set): found for found in real}, choose_precision(), log=log
+    )
     cells = [key for key in plan_cells(profile, seeds, real) if matches(key, filters)]
     if not cells:
-        raise BenchmarkArgumentError(f"--only {' '.join(filters)} matches no cell of profile {profile.name!r}")
+        raise BenchmarkArgumentError(
+            f"--only {' '.join(filters)} matches no cell of profile {profile.name!r}"
+        )
     if any(key.model in SPECTRUMFM_MODELS for key in cells):
         context.encoder_folder = ensure_encoder(context, store)
     for key in cells:
         _store_cell(store, key, context, lambda key=key: compute_cell(key, context))
     shutil.rmtree(output / "work", ignore_errors=True)
     records = store.records()
-    model_order = list(dict.fromkeys([*profile.amc_models, *profile.wtc_models, *profile.ss_models, *profile.ad_models]))
+    model_order = list(
+        dict.fromkeys([*profile.amc_models, *profile.wtc_models, *profile.ss_models, *profile.ad_models])
+    )
     tables = write_tables(records, output / "tables", model_order)
     figures = write_figures(records, output / "figures", model_order)
     manifest = {
@@ -215,7 +259,9 @@ def run_benchmark(profile_name: str, output_dir: str | os.PathLike[str], seeds: 
         "seeds": seeds,
         "only": filters,
         "data_dir": None if data_dir is None else os.fspath(data_dir),
-        "real_data": [{"task": found.task, "data_set": found.data_set, "path": os.fspath(found.path)} for found in real],
+        "real_data": [
+            {"task": found.task, "data_set": found.data_set, "path": os.fspath(found.path)} for found in real
+        ],
         "package_version": __version__,
         "hardware": hardware_description(context.precision),
         "encoder": None if context.encoder_folder is None else os.fspath(context.encoder_folder),

@@ -56,17 +56,26 @@ def feature_extractor_for(model, encoder_folder: Path | None = None) -> Any:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if getattr(base.config, "input_representation", "amplitude_phase") == "iq":
         return RawIQFeatures(WINDOW_LENGTH)
-    if base.config.model_type == "spectrumfm" and encoder_folder is not None and (encoder_folder / "preprocessor_config.json").is_file():
+    if (
+        base.config.model_type == "spectrumfm"
+        and encoder_folder is not None
+        and (encoder_folder / "preprocessor_config.json").is_file()
+    ):
         return SpectrumFMFeatureExtractor.from_pretrained(encoder_folder)
     return SpectrumFMFeatureExtractor(window_length=WINDOW_LENGTH)
 
 
 def _labels(class_names: Sequence[str]) -> dict[str, Any]:
-    return dict(num_labels=len(class_names), id2label=dict(enumerate(class_names)),
-                label2id={name: index for index, name in enumerate(class_names)})
+    return dict(
+        num_labels=len(class_names),
+        id2label=dict(enumerate(class_names)),
+        label2id={name: index for index, name in enumerate(class_names)},
+    )
 
 
-def _spectrumfm_task_model(task_class, model_name: str, encoder_folder: Path, labels: dict[str, Any], lora_rank: int):
+def _spectrumfm_task_model(
+    task_class, model_name: str, encoder_folder: Path, labels: dict[str, Any], lora_rank: int
+):
     from spectrumfm_hf import SpectrumFMConfig
     from spectrumfm_hf.training import adapt_model, spectrumfm_lora_config
 
@@ -79,7 +88,9 @@ def _spectrumfm_task_model(task_class, model_name: str, encoder_folder: Path, la
     return adapt_model(model, "lora", lora)
 
 
-def build_classifier(model_name: str, class_names: Sequence[str], profile: BenchmarkProfile, encoder_folder: Path | None):
+def build_classifier(
+    model_name: str, class_names: Sequence[str], profile: BenchmarkProfile, encoder_folder: Path | None
+):
     """A classifier of ``class_names``: SpectrumFM (pre-trained or random encoder) with LoRA, or a baseline.
 
     Seed torch (``transformers.set_seed``) before calling: the initialisation draws from it.
@@ -94,12 +105,27 @@ def build_classifier(model_name: str, class_names: Sequence[str], profile: Bench
     from spectrumfm_hf.baselines import ANOMALY_DETECTION_BASELINES, BASELINES, build_baseline
 
     if model_name in SPECTRUMFM_MODELS:
-        return _spectrumfm_task_model(SpectrumFMForSequenceClassification, model_name, encoder_folder,
-                                      _labels(class_names), profile.lora_rank)
-    if model_name not in BASELINES or model_name in ANOMALY_DETECTION_BASELINES or model_name == "energy-detector":
-        raise BenchmarkModelError(f"model_name must be SpectrumFM or a trainable classifier or detector, got {model_name!r}")
-    return build_baseline(model_name, num_samples=WINDOW_LENGTH, **_labels(class_names),
-                          **profile.baseline_config.get(model_name, {}))
+        return _spectrumfm_task_model(
+            SpectrumFMForSequenceClassification,
+            model_name,
+            encoder_folder,
+            _labels(class_names),
+            profile.lora_rank,
+        )
+    if (
+        model_name not in BASELINES
+        or model_name in ANOMALY_DETECTION_BASELINES
+        or model_name == "energy-detector"
+    ):
+        raise BenchmarkModelError(
+            f"model_name must be SpectrumFM or a trainable classifier or detector, got {model_name!r}"
+        )
+    return build_baseline(
+        model_name,
+        num_samples=WINDOW_LENGTH,
+        **_labels(class_names),
+        **profile.baseline_config.get(model_name, {}),
+    )
 
 
 def build_anomaly_detector(model_name: str, profile: BenchmarkProfile, encoder_folder: Path | None):
@@ -108,10 +134,16 @@ def build_anomaly_detector(model_name: str, profile: BenchmarkProfile, encoder_f
     from spectrumfm_hf.baselines import ANOMALY_DETECTION_BASELINES, build_baseline
 
     if model_name in SPECTRUMFM_MODELS:
-        return _spectrumfm_task_model(SpectrumFMForAnomalyDetection, model_name, encoder_folder, {}, profile.lora_rank)
+        return _spectrumfm_task_model(
+            SpectrumFMForAnomalyDetection, model_name, encoder_folder, {}, profile.lora_rank
+        )
     if model_name not in ANOMALY_DETECTION_BASELINES:
-        raise BenchmarkModelError(f"model_name must be SpectrumFM or one of {ANOMALY_DETECTION_BASELINES}, got {model_name!r}")
-    return build_baseline(model_name, num_samples=WINDOW_LENGTH, **profile.baseline_config.get(model_name, {}))
+        raise BenchmarkModelError(
+            f"model_name must be SpectrumFM or one of {ANOMALY_DETECTION_BASELINES}, got {model_name!r}"
+        )
+    return build_baseline(
+        model_name, num_samples=WINDOW_LENGTH, **profile.baseline_config.get(model_name, {})
+    )
 
 
 def training_arguments(output_dir: Path, profile: BenchmarkProfile, seed: int, anomaly: bool, precision):
@@ -124,8 +156,17 @@ def training_arguments(output_dir: Path, profile: BenchmarkProfile, seed: int, a
     from spectrumfm_hf.training import preset_training_arguments
 
     return preset_training_arguments(
-        str(output_dir), profile.pretraining_preset, "anomaly" if anomaly else "classification", precision=precision,
-        num_train_epochs=profile.epochs, per_device_train_batch_size=profile.batch_size,
-        per_device_eval_batch_size=max(profile.batch_size, 256), learning_rate=profile.learning_rate,
-        seed=seed, data_seed=seed, save_total_limit=1, logging_strategy="epoch", disable_tqdm=True,
+        str(output_dir),
+        profile.pretraining_preset,
+        "anomaly" if anomaly else "classification",
+        precision=precision,
+        num_train_epochs=profile.epochs,
+        per_device_train_batch_size=profile.batch_size,
+        per_device_eval_batch_size=max(profile.batch_size, 256),
+        learning_rate=profile.learning_rate,
+        seed=seed,
+        data_seed=seed,
+        save_total_limit=1,
+        logging_strategy="epoch",
+        disable_tqdm=True,
     )

@@ -123,15 +123,32 @@ class BenchmarkProfile:
         return scale_summary(self, PROFILES["paper"])
 
 
-_ALL_CLASSIFIERS = ("resnet", "mcnet", "vgg", "cnn2", "gru2", "dae", "cgdnn", "pet-cgdnn", "transformer", "msnet", "amc-net")
+_ALL_CLASSIFIERS = (
+    "resnet",
+    "mcnet",
+    "vgg",
+    "cnn2",
+    "gru2",
+    "dae",
+    "cgdnn",
+    "pet-cgdnn",
+    "transformer",
+    "msnet",
+    "amc-net",
+)
 
 PROFILES: dict[str, BenchmarkProfile] = {
     "micro": BenchmarkProfile(
         name="micro",
         description="Every experiment end to end in well under a minute: for tests, not for conclusions.",
         seeds=(0,),
-        spectrumfm_model=dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=1,
-                              norm_placement="pre"),
+        spectrumfm_model=dict(
+            hidden_size=16,
+            intermediate_size=32,
+            num_attention_heads=2,
+            num_hidden_layers=1,
+            norm_placement="pre",
+        ),
         shipped_encoder=None,
         pretraining_preset="small-cpu",
         pretraining_examples=32,
@@ -169,8 +186,13 @@ PROFILES: dict[str, BenchmarkProfile] = {
         name="cpu",
         description="The paper's experiments at small scale: about 75 minutes on two CPU cores (one thread).",
         seeds=(0, 1, 2),
-        spectrumfm_model=dict(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_hidden_layers=4,
-                              norm_placement="pre"),
+        spectrumfm_model=dict(
+            hidden_size=64,
+            intermediate_size=128,
+            num_attention_heads=4,
+            num_hidden_layers=4,
+            norm_placement="pre",
+        ),
         shipped_encoder="spectrumfm-small",
         pretraining_preset="small-cpu",
         pretraining_examples=8192,
@@ -248,8 +270,10 @@ def get_profile(name: str) -> BenchmarkProfile:
 
 def _model_size(model: dict[str, Any]) -> str:
     # The paper's configuration (SpectrumFMConfig's defaults) where the profile leaves a size unset.
-    return (f"d={model.get('hidden_size', 256)}, d_feed={model.get('intermediate_size', 512)}, "
-            f"{model.get('num_hidden_layers', 16)} layers")
+    return (
+        f"d={model.get('hidden_size', 256)}, d_feed={model.get('intermediate_size', 512)}, "
+        f"{model.get('num_hidden_layers', 16)} layers"
+    )
 
 
 def _grid(snrs_db: tuple[float, ...]) -> str:
@@ -263,7 +287,9 @@ def scale_summary(profile: BenchmarkProfile, paper: BenchmarkProfile) -> list[st
     (about 25 GB), TechRec, sensing and anomaly sets are not given in examples, so the
     ``paper`` profile's sizes for those are this package's choice.
     """
-    shipped = f"the shipped {profile.shipped_encoder!r} when installed, else " if profile.shipped_encoder else ""
+    shipped = (
+        f"the shipped {profile.shipped_encoder!r} when installed, else " if profile.shipped_encoder else ""
+    )
     amc = ", ".join(f"{name} {count}" for name, count in profile.amc_examples_per_class_snr.items())
     paper_amc = ", ".join(str(count) for count in paper.amc_examples_per_class_snr.values())
     return [

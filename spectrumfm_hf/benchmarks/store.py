@@ -123,7 +123,9 @@ class CellStore:
         except FileNotFoundError:
             raise CellStoreError(f"cell {key.name!r} has not finished: no {path}") from None
         except json.JSONDecodeError as error:
-            raise CellStoreError(f"{path} is not valid JSON ({error}); delete it to recompute the cell") from None
+            raise CellStoreError(
+                f"{path} is not valid JSON ({error}); delete it to recompute the cell"
+            ) from None
 
     def records(self) -> list[dict[str, Any]]:
         """Every stored record, sorted by cell key."""
@@ -164,7 +166,9 @@ def aggregate(values: Iterable[float]) -> Aggregate:
     return Aggregate(mean, math.sqrt(variance), len(numbers))
 
 
-def aggregate_cells(records: Sequence[Mapping[str, Any]], metric: str) -> dict[tuple[str, str, str, float], Aggregate]:
+def aggregate_cells(
+    records: Sequence[Mapping[str, Any]], metric: str
+) -> dict[tuple[str, str, str, float], Aggregate]:
     """``metric`` of each record's result, aggregated over seeds per (task, data set, model, label fraction).
 
     Args:

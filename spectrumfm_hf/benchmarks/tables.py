@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .store import aggregate, aggregate_cells
 
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table of ``header`` and ``rows`` (every row as long as the header)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -25,8 +26,11 @@ def _in_order(names, preferred: Sequence[str]) -> list[str]:
 
 
 def _cells(records, task: str, label_fraction: float = 1.0) -> list[Mapping[str, Any]]:
-    return [record for record in records
-            if record["key"]["task"] == task and float(record["key"]["label_fraction"]) == label_fraction]
+    return [
+        record
+        for record in records
+        if record["key"]["task"] == task and float(record["key"]["label_fraction"]) == label_fraction
+    ]
 
 
 def _metric_table(records, task: str, metrics: Sequence[tuple[str, str]], model_order: Sequence[str]) -> str:
@@ -65,7 +69,9 @@ def few_shot_table(records, model_order: Sequence[str]) -> str:
                 found = by_group.get(("amc", data_set, model, fraction))
                 row.append(found.format() if found else "–")
             rows.append(row)
-    return markdown_table(["data set", "model"] + [f"{round(100 * fraction)} % labels" for fraction in fractions], rows)
+    return markdown_table(
+        ["data set", "model"] + [f"{round(100 * fraction)} % labels" for fraction in fractions], rows
+    )
 
 
 def anomaly_table(records, model_order: Sequence[str]) -> str:
@@ -73,8 +79,14 @@ def anomaly_table(records, model_order: Sequence[str]) -> str:
     cells = _cells(records, "ad")
     if not cells:
         return ""
-    columns = sorted({(kind, isr) for record in cells
-                      for kind, per_isr in record["result"]["auc_per_interference_isr"].items() for isr in per_isr})
+    columns = sorted(
+        {
+            (kind, isr)
+            for record in cells
+            for kind, per_isr in record["result"]["auc_per_interference_isr"].items()
+            for isr in per_isr
+        }
+    )
     rows = []
     for model in _in_order({record["key"]["model"] for record in cells}, model_order):
         mine = [record["result"] for record in cells if record["key"]["model"] == model]
@@ -83,24 +95,42 @@ def anomaly_table(records, model_order: Sequence[str]) -> str:
             found = aggregate(result["auc_per_interference_isr"].get(kind, {}).get(isr) for result in mine)
             row.append(found.format() if found.count else "–")
         rows.append(row)
-    return markdown_table(["model", "AUC all"] + [f"{kind} ISR {float(isr):g} dB" for kind, isr in columns], rows)
+    return markdown_table(
+        ["model", "AUC all"] + [f"{kind} ISR {float(isr):g} dB" for kind, isr in columns], rows
+    )
 
 
 TABLES: dict[str, tuple[str, Callable[[Sequence[Mapping[str, Any]], Sequence[str]], str]]] = {
-    "table2_amc": ("Table II: AMC weighted precision / recall / F1 (%)",
-                   lambda records, order: _metric_table(records, "amc", (("precision", "P"), ("recall", "R"), ("f1", "F1")), order)),
-    "table3_wtc": ("Table III: wireless-technology classification (%)",
-                   lambda records, order: _metric_table(records, "wtc", (("accuracy", "accuracy"), ("precision", "P"),
-                                                                          ("recall", "R"), ("f1", "F1")), order)),
+    "table2_amc": (
+        "Table II: AMC weighted precision / recall / F1 (%)",
+        lambda records, order: _metric_table(
+            records, "amc", (("precision", "P"), ("recall", "R"), ("f1", "F1")), order
+        ),
+    ),
+    "table3_wtc": (
+        "Table III: wireless-technology classification (%)",
+        lambda records, order: _metric_table(
+            records,
+            "wtc",
+            (("accuracy", "accuracy"), ("precision", "P"), ("recall", "R"), ("f1", "F1")),
+            order,
+        ),
+    ),
     "few_shot": ("Fig. 6: AMC test accuracy with a share of the training labels (%)", few_shot_table),
-    "sensing": ("Fig. 9: spectrum sensing, accuracy and AUC at -4 dB with noise-power uncertainty (%)",
-                lambda records, order: _metric_table(records, "ss", (("accuracy", "accuracy"), ("auc_at_roc_snr", "AUC at -4 dB")), order)),
+    "sensing": (
+        "Fig. 9: spectrum sensing, accuracy and AUC at -4 dB with noise-power uncertainty (%)",
+        lambda records, order: _metric_table(
+            records, "ss", (("accuracy", "accuracy"), ("auc_at_roc_snr", "AUC at -4 dB")), order
+        ),
+    ),
     "anomaly": ("Fig. 11: anomaly detection AUC per interference type and ISR (%)", anomaly_table),
 }
 """Each table: file stem -> (title, builder of its Markdown from the records and the model order)."""
 
 
-def write_tables(records: Sequence[Mapping[str, Any]], folder: Path, model_order: Sequence[str]) -> list[Path]:
+def write_tables(
+    records: Sequence[Mapping[str, Any]], folder: Path, model_order: Sequence[str]
+) -> list[Path]:
     """Write every table with cells as ``<stem>.md``, all of them in ``tables.md``, and ``results.csv``.
 
     Returns the files written.
@@ -121,8 +151,18 @@ def write_tables(records: Sequence[Mapping[str, Any]], folder: Path, model_order
     return [*written, folder / "tables.md", csv_path]
 
 
-SCALAR_METRICS = ("accuracy", "precision", "recall", "f1", "auc_at_roc_snr", "auc", "false_alarm_rate",
-                  "detection_rate", "epochs_run", "trainable_parameters")
+SCALAR_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "auc_at_roc_snr",
+    "auc",
+    "false_alarm_rate",
+    "detection_rate",
+    "epochs_run",
+    "trainable_parameters",
+)
 """Result keys aggregated into ``results.csv``."""
 
 
@@ -134,6 +174,16 @@ def results_csv(records: Sequence[Mapping[str, Any]]) -> str:
     for metric in SCALAR_METRICS:
         for (task, data_set, model, fraction), found in sorted(aggregate_cells(records, metric).items()):
             if found.count:
-                writer.writerow([task, data_set, model, fraction, metric, f"{found.mean:.6g}", f"{found.std:.6g}", found.count])
+                writer.writerow(
+                    [
+                        task,
+                        data_set,
+                        model,
+                        fraction,
+                        metric,
+                        f"{found.mean:.6g}",
+                        f"{found.std:.6g}",
+                        found.count,
+                    ]
+                )
     return buffer.getvalue()
-

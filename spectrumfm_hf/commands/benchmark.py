@@ -22,19 +22,40 @@ def benchmark_command_parser(subparsers: argparse._SubParsersAction | None = Non
         "finished (task, data set, model, seed, label fraction) cell is stored at once; a rerun skips them, "
         "so an interrupted run continues where it stopped.",
     )
-    parser.add_argument("--profile", required=True, choices=list(PROFILES),
-                        help="micro: every experiment in under a minute (tests); cpu: small models and data, "
-                             "about 90 minutes on 2 CPU cores; paper: the paper's recipe, for a GPU")
-    parser.add_argument("--output-dir", required=True,
-                        help="folder of the results; an existing one of the same profile is resumed")
-    parser.add_argument("--seeds", type=non_negative_int, nargs="+", default=None, metavar="SEED",
-                        help="seeds of every configuration (default: the profile's: 0 1 2, micro 0)")
-    parser.add_argument("--only", nargs="+", default=None, metavar="FILTER",
-                        help="run only the cells matching TASK, TASK/MODEL or TASK/DATA_SET/MODEL "
-                             "(tasks amc, wtc, ss, ad; shell wildcards allowed), e.g. amc/spectrumfm ss")
-    parser.add_argument("--data-dir", default=None,
-                        help="folder of real data files in their own layouts (RML2016 *10a*/*10b*/*04c* pickles, "
-                             "RML2018 *.hdf5, SigMF *.sigmf-meta) that replace or add to the generated sets")
+    parser.add_argument(
+        "--profile",
+        required=True,
+        choices=list(PROFILES),
+        help="micro: every experiment in under a minute (tests); cpu: small models and data, "
+        "about 90 minutes on 2 CPU cores; paper: the paper's recipe, for a GPU",
+    )
+    parser.add_argument(
+        "--output-dir",
+        required=True,
+        help="folder of the results; an existing one of the same profile is resumed",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=non_negative_int,
+        nargs="+",
+        default=None,
+        metavar="SEED",
+        help="seeds of every configuration (default: the profile's: 0 1 2, micro 0)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="FILTER",
+        help="run only the cells matching TASK, TASK/MODEL or TASK/DATA_SET/MODEL "
+        "(tasks amc, wtc, ss, ad; shell wildcards allowed), e.g. amc/spectrumfm ss",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder of real data files in their own layouts (RML2016 *10a*/*10b*/*04c* pickles, "
+        "RML2018 *.hdf5, SigMF *.sigmf-meta) that replace or add to the generated sets",
+    )
     parser.set_defaults(func=benchmark_command)
     return parser
 
@@ -51,8 +72,17 @@ def benchmark_command(args: argparse.Namespace) -> int:
         only = check_filters(args.only or ())
     except BenchmarkArgumentError as error:
         raise UsageError(str(error)) from error
-    manifest = run_benchmark(args.profile, args.output_dir, seeds=args.seeds, only=only, data_dir=args.data_dir,
-                             command_line=["spectrumfm", *sys.argv[1:]], log=lambda line: print(line, file=sys.stderr))
-    print(f"{len(manifest['cells_computed_this_run'])} cells computed, {len(manifest['cells_skipped_as_stored'])} "
-          f"already stored; tables, figures and manifest.json in {os.fspath(args.output_dir)}")
+    manifest = run_benchmark(
+        args.profile,
+        args.output_dir,
+        seeds=args.seeds,
+        only=only,
+        data_dir=args.data_dir,
+        command_line=["spectrumfm", *sys.argv[1:]],
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    print(
+        f"{len(manifest['cells_computed_this_run'])} cells computed, {len(manifest['cells_skipped_as_stored'])} "
+        f"already stored; tables, figures and manifest.json in {os.fspath(args.output_dir)}"
+    )
     return 0
