@@ -1,5 +1,7 @@
 """``spectrumfm benchmark``: its options, its one-line usage errors, and a run through the command."""
 
+import json
+
 import pytest
 
 from spectrumfm_hf.benchmarks import harness
@@ -80,4 +82,14 @@ def test_command_runs_the_selected_cells_and_reports_the_folder(tmp_path, capsys
         == f"1 cells computed, 0 already stored; tables, figures and manifest.json in {output}"
     )
     assert "cell ss/ss/energy-detector/seed-0_labels-100 done" in captured.err
-    assert (output / "manifest.json").is_file()
+    manifest = json.loads((output / "manifest.json").read_text())
+    assert manifest["command_line"] == [
+        "spectrumfm",
+        "benchmark",
+        "--profile",
+        "micro",
+        "--output-dir",
+        str(output),
+        "--only",
+        "ss/energy-detector",
+    ]

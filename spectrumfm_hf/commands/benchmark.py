@@ -60,6 +60,18 @@ def benchmark_command_parser(subparsers: argparse._SubParsersAction | None = Non
     return parser
 
 
+def command_line(args: argparse.Namespace) -> list[str]:
+    """The ``spectrumfm benchmark`` command that reproduces ``args``, every option written out (for the manifest)."""
+    words = ["spectrumfm", "benchmark", "--profile", args.profile, "--output-dir", os.fspath(args.output_dir)]
+    if args.seeds is not None:
+        words += ["--seeds", *map(str, args.seeds)]
+    if args.only:
+        words += ["--only", *args.only]
+    if args.data_dir is not None:
+        words += ["--data-dir", os.fspath(args.data_dir)]
+    return words
+
+
 def benchmark_command(args: argparse.Namespace) -> int:
     """Run or resume the benchmark ``args`` describe; print where the results are."""
     if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
@@ -78,7 +90,7 @@ def benchmark_command(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         only=only,
         data_dir=args.data_dir,
-        command_line=["spectrumfm", *sys.argv[1:]],
+        command_line=command_line(args),
         log=lambda line: print(line, file=sys.stderr),
     )
     print(
