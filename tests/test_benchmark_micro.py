@@ -22,6 +22,7 @@ EXPECTED_FIGURES = [
     "fig5_tsne_rml2016.10a_spectrumfm-random.png",
     "fig6_few_shot_rml2016.10a.png",
     "fig7_accuracy_per_epoch_rml2016.10a.png",
+    "fig7_accuracy_per_epoch_wtc.png",
     "fig8_wtc_accuracy_vs_snr_wtc.png",
     "fig9_sensing_accuracy_vs_snr.png",
     "fig9_sensing_roc.png",

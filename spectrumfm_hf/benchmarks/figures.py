@@ -127,6 +127,17 @@ def _anomaly_roc(cells: list, path: Path, title: str) -> list[Path]:
     return [plots.plot_roc_curves(curves, path, title=title)] if curves else []
 
 
+def _accuracy_per_epoch(by_model: Mapping[str, list], path: Path, title: str) -> list[Path]:
+    curves = {
+        model: _mean_curve(
+            [record["result"]["validation_accuracy_per_epoch"] for record in cells], "epoch", "accuracy"
+        )
+        for model, cells in by_model.items()
+    }
+    curves = {model: curve for model, curve in curves.items() if curve[0]}
+    return [plot_accuracy_per_epoch(curves, path, title)] if curves else []
+
+
 def write_figures(records: Records, folder: Path, model_order: Sequence[str]) -> list[Path]:
     """Draw every figure whose cells are stored into ``folder``; return the PNGs written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,23 +168,11 @@ def write_figures(records: Records, folder: Path, model_order: Sequence[str]) ->
                         max_points=max(4, len(embedded["labels"])),
                     )
                 )
-        epochs = {
-            model: _mean_curve(
-                [record["result"]["validation_accuracy_per_epoch"] for record in model_cells],
-                "epoch",
-                "accuracy",
-            )
-            for model, model_cells in by_model.items()
-        }
-        epochs = {model: curve for model, curve in epochs.items() if curve[0]}
-        if epochs:
-            written.append(
-                plot_accuracy_per_epoch(
-                    epochs,
-                    folder / f"fig7_accuracy_per_epoch_{data_set}.png",
-                    f"AMC validation accuracy per epoch, {data_set}",
-                )
-            )
+        written += _accuracy_per_epoch(
+            by_model,
+            folder / f"fig7_accuracy_per_epoch_{data_set}.png",
+            f"AMC validation accuracy per epoch, {data_set}",
+        )
         few_shot = {}
         for record in (
             record
@@ -205,6 +204,11 @@ def write_figures(records: Records, folder: Path, model_order: Sequence[str]) ->
             f"Technology classification accuracy vs SNR, {data_set}",
         )
         by_model = _by_model(cells, model_order)
+        written += _accuracy_per_epoch(
+            by_model,
+            folder / f"fig7_accuracy_per_epoch_{data_set}.png",
+            f"Technology classification validation accuracy per epoch, {data_set}",
+        )
         if SPECTRUMFM in by_model:
             written += _confusion_matrices(
                 by_model[SPECTRUMFM],
