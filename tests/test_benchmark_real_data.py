@@ -94,3 +94,20 @@ def test_benchmark_on_a_real_rml2016_pickle_trains_and_scores_it(data_dir, tmp_p
         "rml2018.01a",
         "sigmf-lab_capture",
     }
+
+
+def test_a_recording_without_snr_is_benchmarked_and_left_off_the_snr_axis(tmp_path):
+    folder = tmp_path / "real"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    records = [
+        {"iq": rng.standard_normal((128, 2)).astype(np.float32), "label": index % 2} for index in range(20)
+    ]
+    write_sigmf(folder / "unrated", records, ["lte", "wifi"])
+    output = tmp_path / "out"
+    manifest = run_benchmark(
+        "micro", output, only=["wtc/sigmf-unrated/cnn2"], data_dir=folder, log=lambda line: None
+    )
+    result = CellStore(output).get(CellKey("wtc", "sigmf-unrated", "cnn2"))["result"]
+    assert 0.0 <= result["accuracy"] <= 1.0
+    assert "figures/fig8_wtc_accuracy_vs_snr_sigmf-unrated.png" not in manifest["figures"]

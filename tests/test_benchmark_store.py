@@ -14,7 +14,7 @@ from spectrumfm_hf.benchmarks.store import (
     aggregate_cells,
     write_json_atomically,
 )
-from spectrumfm_hf.benchmarks.tables import few_shot_table, markdown_table, results_csv
+from spectrumfm_hf.benchmarks.tables import anomaly_table, few_shot_table, markdown_table, results_csv
 
 
 def record(model, seed, accuracy, data_set="rml2016.10a", label_fraction=1.0, task="amc"):
@@ -137,3 +137,20 @@ def test_a_corrupt_cell_file_names_itself_and_the_way_out(tmp_path):
 def test_cell_key_refuses_impossible_values_naming_them(arguments, message):
     with pytest.raises(CellStoreError, match=message):
         CellKey(*arguments)
+
+
+def anomaly_record(model, seed, auc_by_isr):
+    result = {"auc": 0.5, "auc_per_interference_isr": {"single_tone": auc_by_isr}}
+    return {"key": CellKey("ad", "ad", model, seed).as_dict(), "wall_s": 1.0, "result": result}
+
+
+def test_anomaly_table_orders_the_isrs_by_value_and_averages_over_seeds():
+    records = [
+        anomaly_record("aae", 0, {"10.0": 0.9, "-10.0": 0.5, "0.0": 0.7}),
+        anomaly_record("aae", 1, {"10.0": 0.7, "-10.0": 0.5, "0.0": 0.7}),
+    ]
+    text = anomaly_table(records, ["aae"])
+    assert (
+        "| model | AUC all | single_tone ISR -10 dB | single_tone ISR 0 dB | single_tone ISR 10 dB |" in text
+    )
+    assert "| aae | 50.0 ± 0.0 | 50.0 ± 0.0 | 70.0 ± 0.0 | 80.0 ± 14.1 |" in text

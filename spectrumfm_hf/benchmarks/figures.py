@@ -45,7 +45,9 @@ def _mean_curve(
     sums: dict[float, list[float]] = {}
     for curve in curves:
         for position, value in zip(curve[x], curve[y]):
-            sums.setdefault(float(position), []).append(float(value))
+            # Real recordings without a stated SNR carry NaN: they have no place on the axis.
+            if not np.isnan(float(position)):
+                sums.setdefault(float(position), []).append(float(value))
     positions = sorted(sums)
     return positions, [float(np.mean(sums[position])) for position in positions]
 
@@ -77,12 +79,13 @@ def plot_accuracy_per_epoch(
 
 def _accuracy_vs_snr(records: Records, model_order, path: Path, title: str) -> list[Path]:
     by_model = _by_model(records, model_order)
-    if not by_model:
-        return []
     curves = {
         model: _mean_curve([record["result"]["accuracy_per_snr"] for record in cells], "snr_db", "accuracy")
         for model, cells in by_model.items()
     }
+    curves = {model: curve for model, curve in curves.items() if curve[0]}
+    if not curves:
+        return []
     classes = len(next(iter(by_model.values()))[0]["result"]["class_names"])
     return [plots.plot_accuracy_vs_snr(curves, path, title=title, chance_accuracy=1.0 / classes)]
 

@@ -85,7 +85,9 @@ def anomaly_table(records, model_order: Sequence[str]) -> str:
             for record in cells
             for kind, per_isr in record["result"]["auc_per_interference_isr"].items()
             for isr in per_isr
-        }
+        },
+        # Stored ISRs are strings (JSON keys): order them by value.
+        key=lambda column: (column[0], float(column[1])),
     )
     rows = []
     for model in _in_order({record["key"]["model"] for record in cells}, model_order):
