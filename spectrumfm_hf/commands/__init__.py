@@ -7,6 +7,7 @@ inside the handler it sets as ``func``), then add one line to :data:`COMMANDS`.
 
 # "module:parser function", in the order ``spectrumfm --help`` lists them.
 COMMANDS = (
+    "benchmark:benchmark_command_parser",
     "demo:demo_command_parser",
     "env:env_command_parser",
     "generate:generate_command_parser",
