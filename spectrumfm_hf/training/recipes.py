@@ -439,7 +439,7 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     summary["training_record"] = _training_record(
         trainer, _command_line(command),
         f"{generator.name} generator, {samples} samples, {script_args.num_examples} examples, "
-        f"{script_args.few_shot_fraction:g} of the training labels, data seed {seed}", wall_s, precision)
+        f"{script_args.few_shot_fraction:.0%} of the training labels, data seed {seed}", wall_s, precision)
     summary["test_data"] = dataset_description(test_generator, samples, seed + 1 if is_anomaly else seed)
     record = run_metrics_record(evaluation, script_args.task, summary["test_data"], training_args.seed,
                                 summary["training_record"], script_args.min_snr_db)

@@ -1,0 +1,98 @@
+"""The weights installed with the package load offline and carry cards with their measured figures."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from huggingface_hub import ModelCard
+from peft import PeftModel
+from safetensors import safe_open
+from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForSequenceClassification
+
+from spectrumfm_hf import SpectrumFMForAnomalyDetection, SpectrumFMForPretraining
+from spectrumfm_hf.hub import resolve_pretrained
+from spectrumfm_hf.pretrained import available_pretrained, pretrained_path
+
+BASE = "spectrumfm-small"
+SHIPPED = available_pretrained()
+ADAPTERS = [name for name in SHIPPED if (pretrained_path(name) / "adapter_config.json").is_file()]
+# The package promises its shipped weights stay small enough to install with it.
+MAX_WEIGHT_BYTES = 8 * 2**20
+
+needs_base = pytest.mark.skipif(BASE not in SHIPPED, reason=f"{BASE} is not installed with the package")
+
+
+def capture(num_samples: int = 1024, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    symbols = rng.choice(np.array([1 + 1j, 1 - 1j, -1 + 1j, -1 - 1j]), num_samples // 8)
+    return np.repeat(symbols, 8) + 0.05 * (rng.standard_normal(num_samples) + 1j * rng.standard_normal(num_samples))
+
+
+@needs_base
+def test_shipped_base_loads_offline_with_the_auto_classes_and_encodes_a_capture():
+    folder = pretrained_path(BASE)
+    model = AutoModel.from_pretrained(folder).eval()
+    extractor = AutoFeatureExtractor.from_pretrained(folder)
+    inputs = extractor(capture(), return_tensors="pt")
+    with torch.no_grad():
+        latent = model(**inputs).last_hidden_state
+    assert latent.shape == (8, 128, model.config.hidden_size)
+    assert torch.isfinite(latent).all()
+
+
+@needs_base
+def test_shipped_base_holds_the_pretraining_heads_it_was_trained_with():
+    _, info = SpectrumFMForPretraining.from_pretrained(pretrained_path(BASE), output_loading_info=True)
+    assert not info["missing_keys"]
+    assert not info["unexpected_keys"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_weights_are_small_safetensors(name):
+    weights = sorted(pretrained_path(name).glob("*.safetensors"))
+    assert weights, f"{name} has no safetensors weights"
+    for path in weights:
+        assert path.stat().st_size <= MAX_WEIGHT_BYTES
+        with safe_open(path, "pt") as handle:
+            assert len(list(handle.keys())) > 0
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_card_states_the_measured_figures_of_its_run(name):
+    folder = pretrained_path(name)
+    run = json.loads((folder / "run_metrics.json").read_text())
+    card = ModelCard.load(folder / "README.md")
+    results = card.data.eval_results
+    assert [result.metric_value for result in results] == [metric["value"] for metric in run["metrics"]]
+    # Adapters are PEFT's to load (the Hub lists them under PEFT); base models are transformers'.
+    assert card.data.library_name == ("peft" if name in ADAPTERS else "transformers")
+    assert run["training"]["command"] in card.text
+    if name in ADAPTERS:
+        assert card.data.base_model == f"spectrumfm/{BASE}"
+
+
+@pytest.mark.parametrize("name", ADAPTERS)
+def test_shipped_adapter_loads_on_its_shipped_base_and_changes_its_outputs(name):
+    folder = pretrained_path(name)
+    config = AutoConfig.from_pretrained(folder)
+    is_anomaly = config.architectures[0] == SpectrumFMForAnomalyDetection.__name__
+    task_class = SpectrumFMForAnomalyDetection if is_anomaly else AutoModelForSequenceClassification
+    base_name = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]
+    assert base_name == BASE
+    torch.manual_seed(0)
+    model = task_class.from_pretrained(resolve_pretrained(base_name), config=config).eval()
+    inputs = AutoFeatureExtractor.from_pretrained(pretrained_path(BASE))(capture(), return_tensors="pt")
+
+    def scores(module):
+        with torch.no_grad():
+            output = module(**inputs)
+        return output.anomaly_score if is_anomaly else output.logits
+
+    before = scores(model)
+    after = scores(PeftModel.from_pretrained(model, folder).eval())
+    assert torch.isfinite(after).all()
+    assert after.shape == before.shape
+    assert not torch.allclose(after, before)
+    if not is_anomaly:
+        assert after.shape == (8, config.num_labels)
