@@ -10,7 +10,13 @@ continues), then installs the base and every adapter into ``spectrumfm_hf/pretra
 evaluation measured on the held-out test split, never typed in.
 
 The budgets are set so the whole build fits in about an hour on two CPU cores; the cards
-state each run's command, data, steps, wall time, hardware and precision.
+state each run's command, data, steps, wall time, hardware and precision. The base's card
+also shows whether pre-training helps, once that has been measured on the shipped base:
+
+    python examples/pretraining_benefit.py --output_dir runs/pretraining-benefit
+    python examples/ship_pretrained.py --runs_dir runs/shipped --benefit runs/pretraining-benefit
+
+(the second call trains nothing: every run is done, so it only installs again.)
 """
 
 from __future__ import annotations
@@ -65,11 +71,28 @@ def run(command: list[str], done: Path) -> None:
     subprocess.run(command, check=True)
 
 
+def add_benefit_section(card_path: Path, benefit_dir: Path) -> None:
+    """Append the pre-trained against random encoder comparison that ``examples/pretraining_benefit.py`` wrote."""
+    from huggingface_hub import ModelCard
+
+    table = (benefit_dir / "pretraining_benefit.md").read_text(encoding="utf-8")
+    card = ModelCard.load(card_path)
+    card.text = card.text.rstrip() + (
+        "\n\n## Does pre-training help?\n\nThe same LoRA fine-tuning budget from this encoder and from a "
+        "randomly initialised one of the same configuration, measured by "
+        "`python examples/pretraining_benefit.py --output_dir runs/pretraining-benefit` "
+        f"(on 2 CPU cores, fp32):\n\n{table}"
+    )
+    card.save(card_path)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs_dir", default="runs/shipped", help="Folder of the training runs.")
     parser.add_argument("--only", nargs="*", default=None, help="Adapter names to build (all when unset).")
     parser.add_argument("--no_ship", action="store_true", help="Train and evaluate only; install nothing.")
+    parser.add_argument("--benefit", default=None,
+                        help="Output folder of examples/pretraining_benefit.py, whose table the base's card then shows.")
     args = parser.parse_args(argv)
     runs = Path(args.runs_dir)
     spectrumfm = [sys.executable, "-m", "spectrumfm_hf.commands.spectrumfm_cli"]
@@ -90,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
 
     base_repo = f"{HUB_NAMESPACE}/{BASE_NAME}"
     shipped = [ship_artefact("model", base_dir, BASE_NAME, description=DESCRIPTIONS["base"], repo_id=base_repo)]
+    if args.benefit is not None:
+        add_benefit_section(shipped[0] / "README.md", Path(args.benefit))
     for suffix, (task, folder) in adapter_dirs.items():
         name = f"{BASE_NAME}-{suffix}"
         shipped.append(ship_artefact("adapter", folder / "adapter", name, description=DESCRIPTIONS[task],
