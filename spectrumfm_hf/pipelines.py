@@ -309,7 +309,8 @@ def extract_windows(
 
 def adapter_base_path(adapter_folder: str | os.PathLike[str]) -> str:
     """The base model an adapter folder was trained on (``base_model_name_or_path``), resolved
-    against the adapter folder when it is a relative path that exists there."""
+    against the adapter folder when it is a relative path that exists there, and to its installed
+    folder when it names an artefact that ships with the package."""
     config_path = Path(adapter_folder) / ADAPTER_CONFIG_NAME
     try:
         base = json.loads(config_path.read_text(encoding="utf-8"))["base_model_name_or_path"]
@@ -322,7 +323,12 @@ def adapter_base_path(adapter_folder: str | os.PathLike[str]) -> str:
             f"{os.fspath(config_path)}: base_model_name_or_path is empty; expected the base model's folder"
         )
     relative = Path(adapter_folder) / base
-    return os.fspath(relative) if not Path(base).is_absolute() and relative.is_dir() else base
+    if not Path(base).is_absolute() and relative.is_dir():
+        return os.fspath(relative)
+    from .hub import resolve_pretrained
+
+    # A shipped adapter names its shipped base, installed with the package.
+    return resolve_pretrained(base)
 
 
 def model_task(model_folder: str | os.PathLike[str]) -> str:
@@ -641,20 +647,46 @@ PIPELINE_REGISTRY.register_pipeline(
 )
 
 
+def resolve_model(model: str | os.PathLike[str] | None, task: str | None = None) -> str:
+    """The folder of ``model``: itself, a shipped artefact's installed folder for its name, or, when
+    ``model`` is None, the shipped adapter of ``task`` (:data:`PIPELINE_DEFAULTS`; classification
+    when ``task`` is None too).
+
+    Raises:
+        ValueError: ``task`` is not a pipeline task of this package.
+        FileNotFoundError: ``model`` is None and the package ships no adapter for ``task``.
+    """
+    from .hub import resolve_pretrained
+    from .pretrained import PIPELINE_DEFAULTS, available_pretrained, pretrained_path
+
+    if model is not None:
+        return resolve_pretrained(model)
+    task = CLASSIFICATION_TASK if task is None else task
+    if task not in PIPELINE_DEFAULTS:
+        raise ValueError(f"task must be one of {sorted(PIPELINE_DEFAULTS)}, got {task!r}")
+    name = PIPELINE_DEFAULTS[task]
+    if name not in available_pretrained():
+        raise FileNotFoundError(f"no model given and the package does not ship {name!r}; pass a model folder")
+    return os.fspath(pretrained_path(name))
+
+
 def make_pipeline(
-    model_folder: str | os.PathLike[str], task: str | None = None, **kwargs: Any
+    model_folder: str | os.PathLike[str] | None = None, task: str | None = None, **kwargs: Any
 ) -> _IQPipeline:
     """The pipeline for a model or adapter folder, its task read from the folder when ``task`` is None.
 
     Args:
-        model_folder: a saved SpectrumFM task model or a PEFT adapter folder.
+        model_folder: a saved SpectrumFM task model or a PEFT adapter folder, or the name of one
+            that ships with the package; None for the shipped adapter of ``task``
+            (:data:`PIPELINE_DEFAULTS`).
         task: :data:`CLASSIFICATION_TASK` or :data:`ANOMALY_DETECTION_TASK`.
         kwargs: passed to ``transformers.pipeline`` (``device``, ``batch_size``, ``sample_rate``...).
     """
     from transformers import pipeline
 
+    model_folder = resolve_model(model_folder, task)
     task = model_task(model_folder) if task is None else task
-    return pipeline(task, model=os.fspath(model_folder), **kwargs)
+    return pipeline(task, model=model_folder, **kwargs)
 
 
 # ------------------------------------------------------------------ live streams

@@ -12,7 +12,9 @@ from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelF
 
 from spectrumfm_hf import SpectrumFMForAnomalyDetection, SpectrumFMForPretraining
 from spectrumfm_hf.hub import resolve_pretrained
-from spectrumfm_hf.pretrained import available_pretrained, pretrained_path
+from spectrumfm_hf.cli import main
+from spectrumfm_hf.pipelines import make_pipeline
+from spectrumfm_hf.pretrained import PIPELINE_DEFAULTS, available_pretrained, pretrained_path
 
 BASE = "spectrumfm-small"
 SHIPPED = available_pretrained()
@@ -96,3 +98,43 @@ def test_shipped_adapter_loads_on_its_shipped_base_and_changes_its_outputs(name)
     assert not torch.allclose(after, before)
     if not is_anomaly:
         assert after.shape == (8, config.num_labels)
+
+
+needs_amc_adapter = pytest.mark.skipif(
+    PIPELINE_DEFAULTS["iq-classification"] not in SHIPPED, reason="the shipped AMC adapter is not installed"
+)
+
+
+@needs_amc_adapter
+def test_pipeline_without_a_model_classifies_with_the_shipped_amc_adapter():
+    classify = make_pipeline()
+    labels = set(AutoConfig.from_pretrained(pretrained_path(PIPELINE_DEFAULTS["iq-classification"])).id2label.values())
+    result = classify(capture(1024))
+    assert len(result["windows"]) == 8
+    assert {window["label"] for window in result["windows"]} <= labels
+    assert result["label"] in labels
+
+
+@needs_amc_adapter
+def test_pipeline_takes_a_shipped_name_for_its_folder():
+    by_name = make_pipeline(PIPELINE_DEFAULTS["iq-classification"])
+    by_default = make_pipeline()
+    assert by_name(capture())["scores"] == by_default(capture())["scores"]
+
+
+@needs_amc_adapter
+def test_predict_without_a_model_uses_the_shipped_adapter(tmp_path, capsys):
+    recording = tmp_path / "capture.npy"
+    np.save(recording, capture(1024).astype(np.complex64))
+    assert main(["predict", str(recording)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sum(len(line["windows"]) for line in lines) == 8
+
+
+def test_predict_with_an_unknown_model_name_is_a_one_line_error(tmp_path, capsys):
+    recording = tmp_path / "capture.npy"
+    np.save(recording, capture(256).astype(np.complex64))
+    assert main(["predict", str(recording), "--model", "no-such-model"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert "'no-such-model' is not a folder nor a shipped artefact" in error

@@ -39,7 +39,10 @@ def predict_command_parser(subparsers: argparse._SubParsersAction | None = None)
         "samples, or - for raw samples on standard input",
     )
     parser.add_argument(
-        "--model", required=True, help="folder of a saved SpectrumFM task model or of a PEFT adapter"
+        "--model",
+        help="folder of a saved SpectrumFM task model or of a PEFT adapter, or the name of one installed with "
+        "the package (spectrumfm_hf.available_pretrained()); by default the shipped adapter of --task "
+        "(AMC on RML2016.10a's 11 classes for classification)",
     )
     parser.add_argument(
         "--task",
@@ -87,8 +90,22 @@ def _check_arguments(args: argparse.Namespace) -> None:
     if args.output is not None and os.path.lexists(args.output) and not args.overwrite:
         # Checked before the model loads and the input is read, not only when the output is written.
         raise UsageError(f"--output {args.output!r} exists; pass --overwrite to replace it")
+    if args.model is None:
+        from ..pretrained import PIPELINE_DEFAULTS, available_pretrained
+
+        default = PIPELINE_DEFAULTS[args.task or TASK_NAMES[0]]
+        if default not in available_pretrained():
+            raise UsageError(f"no --model given and the package does not ship {default!r}; pass --model FOLDER")
+        args.model = default
     if not os.path.isdir(args.model):
-        raise UsageError(f"--model {args.model!r} is not a folder; expected a saved model or adapter folder")
+        from ..pretrained import available_pretrained, pretrained_path
+
+        if args.model not in available_pretrained():
+            raise UsageError(
+                f"--model {args.model!r} is not a folder nor a shipped artefact; expected a saved model or adapter "
+                f"folder, or one of {list(available_pretrained())}"
+            )
+        args.model = os.fspath(pretrained_path(args.model))
 
 
 def _stdin_reader(raw_format: str) -> Callable[[int], Any]:

@@ -30,6 +30,12 @@ from pathlib import Path
 PRETRAINED_ROOT = Path(__file__).resolve().parent
 """The folder holding one sub-folder per shipped artefact."""
 
+PIPELINE_DEFAULTS = {
+    "iq-classification": "spectrumfm-small-amc-rml2016",
+    "iq-anomaly-detection": "spectrumfm-small-ad",
+}
+"""The shipped adapter each pipeline task (and ``spectrumfm predict``) uses when no model is given."""
+
 # A folder is an artefact when one of these files is in it: a model, or an adapter.
 _MARKER_FILES = ("config.json", "adapter_config.json")
 
