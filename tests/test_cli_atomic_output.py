@@ -99,6 +99,8 @@ SLOW_WRITER = textwrap.dedent(
     def interrupt(signal_number, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupt)
+    # A job started in the background inherits SIGINT ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with atomic_output_dir(sys.argv[1], overwrite=True) as staging:
         for index in range(200):
             (staging / f"part{index}").write_text("new")
@@ -128,9 +130,11 @@ def test_signal_mid_write_keeps_the_previous_folder_and_no_staging(tmp_path, sig
 # A writer whose swap is slow (deleting the old folder takes a second), announced by a marker file.
 SLOW_SWAP = textwrap.dedent(
     """
-    import shutil, sys, time
+    import shutil, signal, sys, time
     from pathlib import Path
     from spectrumfm_hf.io_utils import atomic_output_dir
+    # A job started in the background inherits SIGINT ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     remove_folder = shutil.rmtree
     def slow_remove_folder(path, *args, **kwargs):
         if str(path).endswith(".old"):
