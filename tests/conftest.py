@@ -38,3 +38,15 @@ def windows() -> torch.Tensor:
 def _deterministic_torch():
     torch.manual_seed(0)
     yield
+
+
+def restore_sigint() -> None:
+    """``preexec_fn`` of a child that tests interrupt with SIGINT.
+
+    A job started in the background (``cmd &``, as CI runners may start the suite) inherits
+    SIGINT ignored, and Python then leaves it ignored; the child gets the default disposition back
+    so that it sees the interrupt as a user at a terminal would.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

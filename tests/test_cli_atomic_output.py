@@ -12,6 +12,8 @@ import pytest
 
 from spectrumfm_hf.io_utils import OutputExistsError, atomic_output_dir
 
+from .conftest import restore_sigint
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,8 +101,6 @@ SLOW_WRITER = textwrap.dedent(
     def interrupt(signal_number, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupt)
-    # A job started in the background inherits SIGINT ignored, and Python then leaves it ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     with atomic_output_dir(sys.argv[1], overwrite=True) as staging:
         for index in range(200):
             (staging / f"part{index}").write_text("new")
@@ -115,7 +115,8 @@ def test_signal_mid_write_keeps_the_previous_folder_and_no_staging(tmp_path, sig
     target.mkdir()
     (target / "old").write_text("old")
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target)], env=environment, stderr=subprocess.PIPE)
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target)], env=environment, stderr=subprocess.PIPE,
+                              preexec_fn=restore_sigint)
     deadline = time.monotonic() + 30
     while not any(path.name.endswith(".partial") and any(path.iterdir()) for path in tmp_path.iterdir()):
         assert writer.poll() is None and time.monotonic() < deadline, "the writer never started staging"
@@ -130,11 +131,9 @@ def test_signal_mid_write_keeps_the_previous_folder_and_no_staging(tmp_path, sig
 # A writer whose swap is slow (deleting the old folder takes a second), announced by a marker file.
 SLOW_SWAP = textwrap.dedent(
     """
-    import shutil, signal, sys, time
+    import shutil, sys, time
     from pathlib import Path
     from spectrumfm_hf.io_utils import atomic_output_dir
-    # A job started in the background inherits SIGINT ignored, and Python then leaves it ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     remove_folder = shutil.rmtree
     def slow_remove_folder(path, *args, **kwargs):
         if str(path).endswith(".old"):
@@ -155,7 +154,8 @@ def test_signal_during_the_swap_waits_until_the_new_folder_is_in_place(tmp_path)
     marker = tmp_path.parent / f"{tmp_path.name}-swapping"
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
     writer = subprocess.Popen(
-        [sys.executable, "-c", SLOW_SWAP, str(target), str(marker)], env=environment, stderr=subprocess.PIPE
+        [sys.executable, "-c", SLOW_SWAP, str(target), str(marker)], env=environment, stderr=subprocess.PIPE,
+        preexec_fn=restore_sigint,
     )
     deadline = time.monotonic() + 30
     while not marker.exists():

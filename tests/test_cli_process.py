@@ -12,6 +12,8 @@ from datasets import load_from_disk
 
 from spectrumfm_hf.cli import main
 
+from .conftest import restore_sigint
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 COMMAND = [sys.executable, "-m", "spectrumfm_hf.commands.spectrumfm_cli"]
 ENVIRONMENT = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT), "OMP_NUM_THREADS": "1"}
@@ -42,7 +44,8 @@ def hidden_staging_has_files(parent: Path) -> bool:
 
 
 def interrupt_mid_write(arguments: list[str], parent: Path, signal_number: int) -> subprocess.Popen:
-    child = subprocess.Popen([*COMMAND, *arguments], env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen([*COMMAND, *arguments], env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=restore_sigint)
     deadline = time.monotonic() + 120
     while not hidden_staging_has_files(parent):
         assert child.poll() is None, f"finished before the signal: {child.communicate()[1][-500:]!r}"
