@@ -224,7 +224,7 @@ def write_evaluation_figures(evaluations: Mapping[str, ModelEvaluation], task: s
         if evaluation.confusion is not None:
             figures[f"confusion_matrix{suffix}"] = str(plot_confusion_matrix(
                 evaluation.confusion, evaluation.class_names, output_dir / f"confusion_matrix{suffix}.png",
-                title=f"{name}: confusion matrix, normalised per true class ({title})"))
+                title=f"{name}: confusion matrix ({title})\nall test SNRs, normalised per true class"))
         if evaluation.roc_curves:
             figures[f"roc{suffix}"] = str(plot_roc_curves(
                 evaluation.roc_curves, output_dir / f"roc{suffix}.png",
