@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 from .data import RealDataSet, discover_real_data, task_splits
 from .figures import write_figures
-from .profiles import AMC_DATA_SETS, SPECTRUMFM, SPECTRUMFM_MODELS, BenchmarkProfile, get_profile
+from .profiles import AMC_DATA_SETS, SPECTRUMFM, SPECTRUMFM_MODELS, SPECTRUMFM_RECONSTRUCTION, BenchmarkProfile, get_profile
 from .runners import run_anomaly_cell, run_classification_cell, run_energy_detector_cell, run_pretraining_cell
 from .store import CellKey, CellStore, write_json_atomically
 from .tables import write_tables
@@ -241,7 +241,7 @@ def run_benchmark(
         raise BenchmarkArgumentError(
             f"--only {' '.join(filters)} matches no cell of profile {profile.name!r}"
         )
-    if any(key.model in SPECTRUMFM_MODELS for key in cells):
+    if any(key.model in (*SPECTRUMFM_MODELS, SPECTRUMFM_RECONSTRUCTION) for key in cells):
         context.encoder_folder = ensure_encoder(context, store)
     for key in cells:
         _store_cell(store, key, context, lambda key=key: compute_cell(key, context))

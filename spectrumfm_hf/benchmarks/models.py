@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .data import WINDOW_LENGTH
-from .profiles import SPECTRUMFM, SPECTRUMFM_MODELS, BenchmarkProfile
+from .profiles import SPECTRUMFM, SPECTRUMFM_MODELS, SPECTRUMFM_RECONSTRUCTION, BenchmarkProfile
 
 
 class BenchmarkModelError(ValueError):
@@ -129,17 +129,24 @@ def build_classifier(
 
 
 def build_anomaly_detector(model_name: str, profile: BenchmarkProfile, encoder_folder: Path | None):
-    """An anomaly detector trained on normal windows: SpectrumFM's reconstruction head with LoRA, or the AAE."""
+    """An anomaly detector trained on normal windows: SpectrumFM's reconstruction head with LoRA, or the AAE.
+
+    ``spectrumfm`` and ``spectrumfm-reconstruction`` train alike (eq. 29 on the pre-trained
+    encoder); they differ in the score, fitted after training by the runner.
+    """
     from spectrumfm_hf import SpectrumFMForAnomalyDetection
     from spectrumfm_hf.baselines import ANOMALY_DETECTION_BASELINES, build_baseline
 
+    if model_name == SPECTRUMFM_RECONSTRUCTION:
+        model_name = SPECTRUMFM
     if model_name in SPECTRUMFM_MODELS:
         return _spectrumfm_task_model(
             SpectrumFMForAnomalyDetection, model_name, encoder_folder, {}, profile.lora_rank
         )
     if model_name not in ANOMALY_DETECTION_BASELINES:
         raise BenchmarkModelError(
-            f"model_name must be SpectrumFM or one of {ANOMALY_DETECTION_BASELINES}, got {model_name!r}"
+            f"model_name must be one of {(*SPECTRUMFM_MODELS, SPECTRUMFM_RECONSTRUCTION, *ANOMALY_DETECTION_BASELINES)}, "
+            f"got {model_name!r}"
         )
     return build_baseline(
         model_name, num_samples=WINDOW_LENGTH, **profile.baseline_config.get(model_name, {})

@@ -17,6 +17,9 @@ SPECTRUMFM = "spectrumfm"
 SPECTRUMFM_RANDOM = "spectrumfm-random"
 """The same LoRA fine-tune from a randomly initialised encoder: the control that shows what pre-training adds."""
 SPECTRUMFM_MODELS = (SPECTRUMFM, SPECTRUMFM_RANDOM)
+SPECTRUMFM_RECONSTRUCTION = "spectrumfm-reconstruction"
+"""Anomaly detection only: SpectrumFM's adapter scored by its reconstruction error (eq. 29, the
+paper's score) rather than by the Mahalanobis distance of its embedding (``spectrumfm``)."""
 
 TASKS = ("pretrain", "amc", "wtc", "ss", "ad")
 """Experiment kinds: the encoder's pre-training, modulation and technology classification,
@@ -218,7 +221,7 @@ PROFILES: dict[str, BenchmarkProfile] = {
         few_shot_models=(SPECTRUMFM, "mcnet"),
         wtc_models=(SPECTRUMFM, SPECTRUMFM_RANDOM, "resnet", "mcnet", "transformer"),
         ss_models=("energy-detector", "lstm-detector", "resnet-detector", SPECTRUMFM),
-        ad_models=(SPECTRUMFM, "aae"),
+        ad_models=(SPECTRUMFM, SPECTRUMFM_RECONSTRUCTION, "aae"),
         baseline_config={},
         tsne_points=1000,
     ),
@@ -253,7 +256,7 @@ PROFILES: dict[str, BenchmarkProfile] = {
         few_shot_models=(SPECTRUMFM, SPECTRUMFM_RANDOM, *_ALL_CLASSIFIERS),
         wtc_models=(SPECTRUMFM, SPECTRUMFM_RANDOM, *_ALL_CLASSIFIERS),
         ss_models=("energy-detector", "lstm-detector", "resnet-detector", SPECTRUMFM),
-        ad_models=(SPECTRUMFM, "aae"),
+        ad_models=(SPECTRUMFM, SPECTRUMFM_RECONSTRUCTION, "aae"),
         baseline_config={},
         tsne_points=2000,
     ),

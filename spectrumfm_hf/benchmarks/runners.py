@@ -234,7 +234,7 @@ def run_anomaly_cell(
     """Train an anomaly detector on normal windows only; score the mixed test split once (AUC per type and ISR)."""
     from transformers import set_seed
 
-    from spectrumfm_hf.training import anomaly_scores, finetuning_trainer, load_metric
+    from spectrumfm_hf.training import anomaly_scores, finetuning_trainer, fit_normal_statistics, load_metric
 
     set_seed(key.seed)
     model = build_anomaly_detector(key.model, profile, encoder_folder)
@@ -252,6 +252,9 @@ def run_anomaly_cell(
         precision=precision,
     )
     trainer.train()
+    if key.model in SPECTRUMFM_MODELS:
+        # Scored by the distance of a window's embedding from the training windows', not by eq. 29.
+        fit_normal_statistics(model, splits.train, extractor)
     validation_scores, _ = anomaly_scores(model, splits.validation, extractor)
     scores, rows = anomaly_scores(model, splits.test, extractor)
     references = (np.asarray(splits.test["label"]) > 0).astype(int)[rows]

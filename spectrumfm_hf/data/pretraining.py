@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from .base import GENERATION_PARAMETERS, SpectrumDataError, check_num_samples, example_rng, make_batch
+from .impairments import default_impairments
 from .tasks import AMCGenerator, AnomalyDetectionGenerator, NoiseGenerator, TaskGenerator, WTCGenerator
+from .tasks.base import RML2018_SNR_GRID_DB
 
 PRETRAINING_MIXTURE: dict[str, float] = {
     "amc-rml2016.10a": 0.25,
@@ -42,7 +44,11 @@ def default_components(num_samples: int) -> dict[str, Any]:
         "amc-rml2018.01a": AMCGenerator(class_set="rml2018.01a", num_samples=num_samples),
         "wtc": WTCGenerator(num_samples=num_samples),
         "noise": NoiseGenerator(num_samples=num_samples),
-        "anomaly-normal": AnomalyDetectionGenerator(num_samples=num_samples, mode="normal"),
+        # The AMC chain's random links and SNR range, not the anomaly scene's one static link:
+        # pre-training wants the QPSK primary seen through many channels.
+        "anomaly-normal": AnomalyDetectionGenerator(
+            num_samples=num_samples, mode="normal", channel=default_impairments(), snr_db_grid=RML2018_SNR_GRID_DB
+        ),
     }
 
 

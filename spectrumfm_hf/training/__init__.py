@@ -27,7 +27,7 @@ from .adaptation import (
     save_task_adapter,
     spectrumfm_lora_config,
 )
-from .anomaly import anomaly_scores, calibrate_anomaly_threshold
+from .anomaly import anomaly_scores, calibrate_anomaly_threshold, fit_normal_statistics
 from .callbacks import LOSS_PARTS, LossPartsCallback, PrecisionRecordCallback
 from .data import (
     IQFeatureTransform,
@@ -53,6 +53,7 @@ __all__ = [
     "adapt_model",
     "adapter_size_bytes",
     "anomaly_scores",
+    "fit_normal_statistics",
     "calibrate_anomaly_threshold",
     "count_parameters",
     "save_task_adapter",

@@ -6,6 +6,8 @@ forward takes, the encoder's module names that LoRA targets, and how task heads 
 
 from __future__ import annotations
 
+import itertools
+
 from torch import nn
 
 MODEL_INPUT_NAMES = ("input_values", "attention_mask")
@@ -32,7 +34,7 @@ LORA_TARGET_MODULES = (
 
 
 def task_head_modules(model: nn.Module) -> list[str]:
-    """Names of a task model's head modules: its direct children with parameters, other than the encoder.
+    """Names of a task model's head modules: its direct children with parameters or buffers, other than the encoder.
 
     Found from the model rather than listed, so that PEFT's ``modules_to_save`` follows the
     head of whichever class (classification, pre-training, anomaly detection) is given.
@@ -44,5 +46,6 @@ def task_head_modules(model: nn.Module) -> list[str]:
     return [
         name
         for name, child in model.named_children()
-        if name != encoder_name and any(True for _ in child.parameters())
+        # Buffers count: the anomaly detector's normal-embedding statistics are fitted, not trained.
+        if name != encoder_name and any(True for _ in itertools.chain(child.parameters(), child.buffers()))
     ]

@@ -41,7 +41,7 @@ from spectrumfm_hf.data import (
 )
 
 from .adaptation import ADAPTATION_MODES, adapt_model, adapter_size_bytes, count_parameters, save_task_adapter, spectrumfm_lora_config
-from .anomaly import calibrate_anomaly_threshold
+from .anomaly import calibrate_anomaly_threshold, fit_normal_statistics
 from .data import IQFeatureTransform, window_rows
 from .evaluation import evaluate_model, run_metrics_record, write_evaluation_figures
 from .few_shot import few_shot_subset
@@ -90,6 +90,7 @@ class FinetuningScriptArguments:
     data_seed_offset: int = field(default=0, metadata={"help": "Seed of the generated task data."})
     min_snr_db: float = field(default=10.0, metadata={"help": "Report accuracy at and above this SNR, dB."})
     false_alarm_rate: float = field(default=0.01, metadata={"help": "Anomaly detection: false-alarm rate of the threshold."})
+    anomaly_score: str = field(default="mahalanobis", metadata={"help": "Anomaly detection: score windows by the Mahalanobis distance of their embedding from the training windows' (fitted after training) or by the reconstruction error of eq. 29.", "choices": ("mahalanobis", "reconstruction")})
 
 
 def explicit_options(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
@@ -416,6 +417,9 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
         "trainable_share": parameters.trainable_share, "precision": precision.as_dict(), "wall_s": wall_s,
     }
     if is_anomaly:
+        if script_args.anomaly_score == "mahalanobis":
+            # Fitted on the training windows; the threshold is then set on the held-out ones.
+            summary["normal_statistics_windows"] = fit_normal_statistics(model, train, extractor)
         threshold = calibrate_anomaly_threshold(model, validation, extractor, script_args.false_alarm_rate)
         test_generator, test = anomaly_test_split(script_args.num_examples, seed, script_args.num_samples)
         test = test.with_format("numpy")

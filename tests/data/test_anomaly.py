@@ -132,3 +132,33 @@ def test_records_carry_every_generation_parameter_and_the_source():
 def test_unknown_mode_is_rejected_naming_the_argument():
     with pytest.raises(SpectrumDataError, match="mode"):
         AnomalyDetectionGenerator(mode="train", channel=no_channel)
+
+
+def test_default_channel_is_the_static_laboratory_link():
+    stages = [type(stage).__name__ for stage in AnomalyDetectionGenerator().channel.transforms]
+    assert "PowerAmplifier" not in stages
+    assert stages[0] == "MultipathFading" and "AdditiveNoise" in stages
+
+
+def test_laboratory_link_records_rician_fading_and_small_carrier_offsets():
+    from spectrumfm_hf.data.hf import to_dataset
+
+    records = to_dataset(AnomalyDetectionGenerator(mode="normal"), 64, seed=0)
+    assert set(records["fading"]) == {"rician"}
+    assert 6.0 <= min(records["k_factor_db"]) and max(records["k_factor_db"]) <= 15.0
+    assert max(abs(cfo) for cfo in records["cfo"]) <= 1e-4
+
+
+def test_card_names_the_laboratory_link_or_the_given_chain():
+    from spectrumfm_hf.data.impairments import default_impairments
+
+    assert "static laboratory link" in AnomalyDetectionGenerator().description
+    described = AnomalyDetectionGenerator(channel=default_impairments()).description
+    assert "static laboratory link" not in described and "PowerAmplifier" in described
+
+
+def test_default_snrs_are_the_laboratory_links_few_db():
+    from spectrumfm_hf.data.tasks.anomaly import LINK_SNR_GRID_DB
+
+    assert AnomalyDetectionGenerator().snr_db_grid == LINK_SNR_GRID_DB
+    assert max(LINK_SNR_GRID_DB) - min(LINK_SNR_GRID_DB) <= 10.0

@@ -55,3 +55,12 @@ def test_noise_component_is_unit_power_white_noise():
 def test_mixture_without_a_generator_is_rejected_naming_the_argument():
     with pytest.raises(SpectrumDataError, match="components"):
         PretrainingCorpusGenerator(num_samples=8, mixture={"x": 1.0}, components={"a": NoiseGenerator(8)})
+
+
+def test_primary_user_component_sees_the_amc_chains_random_links_not_the_laboratory_link():
+    from spectrumfm_hf.data.pretraining import default_components
+    from spectrumfm_hf.data.tasks.base import RML2018_SNR_GRID_DB
+
+    primary = default_components(128)["anomaly-normal"]
+    assert primary.snr_db_grid == RML2018_SNR_GRID_DB
+    assert "PowerAmplifier" in [type(stage).__name__ for stage in primary.channel.transforms]

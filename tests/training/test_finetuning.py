@@ -57,7 +57,7 @@ def test_lora_fine_tuning_changes_only_adapters_and_head(tmp_path):
 def normal_sets():
     generator = AnomalyDetectionGenerator(num_samples=WINDOW, mode="normal")
     train, held_out, fresh = (to_dataset(generator, size, seed=seed).with_format("numpy")
-                              for size, seed in ((64, 0), (1500, 1), (1500, 2)))
+                              for size, seed in ((64, 0), (4000, 1), (4000, 2)))
     return train, held_out, fresh
 
 

@@ -17,16 +17,19 @@ import numpy as np
 
 from ..base import SpectrumDataError, Transmission, check_num_samples, check_positive_integer, check_snr_grid, example_rng
 from ..dsp import mean_power
-from ..impairments import ImpairmentChain, default_impairments
+from ..impairments import ImpairmentChain
+from ..impairments import transforms as impairment_transforms
 from ..labels import AD_CLASS_NAMES
 from ..transmitters import TransmitterRanges, make_transmitter, sweeping_tones
-from .base import RML2018_SNR_GRID_DB, TaskGenerator
+from .base import TaskGenerator
 
 __all__ = [
     "AD_CARRIER_HZ",
     "AD_CLASS_NAMES",
     "AD_SAMPLE_RATE_HZ",
     "INTERFERENCE_BAND_HZ",
+    "LINK_SNR_GRID_DB",
+    "laboratory_link",
     "PRIMARY_BANDWIDTH_HZ",
     "AnomalyDetectionGenerator",
     "AnomalyScene",
@@ -41,9 +44,44 @@ PRIMARY_BANDWIDTH_HZ = 20e6
 """Primary user's bandwidth (its symbol rate: the half-power width of its RRC spectrum), Hz."""
 INTERFERENCE_BAND_HZ = (-15e6, 15e6)
 """Band the interference is confined to, relative to the carrier (2.885-2.915 GHz), Hz."""
+LINK_SNR_GRID_DB = (10.0, 12.0, 14.0, 16.0, 18.0, 20.0)
+"""SNRs of the laboratory link, dB in the primary's band: a link between instruments that stand
+still drifts over a few dB, not over the tens of dB of an AMC data set. A detector learns this
+range as normal; drawn from -20 to 30 dB, an interferer at 0 dB ISR would look like a
+normal window of lower SNR, and no detector could tell them apart."""
 
 # Symbol rate of each aliased QPSK interferer relative to the primary's (10 and 30 MHz against 20 MHz).
 _ALIASED_BANDWIDTH_RATIO = {"aliased_10mhz": 0.5, "aliased_30mhz": 1.5}
+
+
+def laboratory_link() -> ImpairmentChain:
+    """The anomaly scene's default channel: a static indoor link between laboratory instruments.
+
+    The paper's captures come from an RF signal generator and a receiver ten metres apart,
+    standing still for two days. So, unlike the AMC chain, whose every window is a different
+    random link: no power-amplifier compression (a signal generator is linear at its output
+    levels), a line-of-sight Rician channel (K 6-15 dB) with short echoes and at most the
+    Doppler of people walking by (1e-5 cycles/sample, 400 Hz), a residual carrier offset of
+    instruments with ovenised references (+-1e-4 cycles/sample, +-4 kHz, about +-1.4 ppm at
+    2.9 GHz) at a random phase, low phase noise, a calibrated receiver's small IQ imbalance and
+    DC offset, and a 12-14 bit ADC. Normal windows then vary as one link does over time,
+    which is what makes an interferer stand out.
+    """
+    transforms = impairment_transforms
+    return ImpairmentChain(
+        [
+            transforms.MultipathFading(
+                fading_weights=(0.0, 0.0, 1.0), k_factor_db=(6.0, 15.0), doppler=(0.0, 1e-5), delay_decay=(0.0, 0.5)
+            ),
+            transforms.TimingOffset(),
+            transforms.CarrierOffset(cfo=(-1e-4, 1e-4), drift=(0.0, 0.0)),
+            transforms.AdditiveNoise(),
+            transforms.PhaseNoise(std_rad=(0.0, 0.005)),
+            transforms.IQImbalance(gain_db=(-0.2, 0.2), phase_deg=(-1.0, 1.0)),
+            transforms.DCOffset(level_db=(-50.0, -35.0)),
+            transforms.Quantizer(bits=(12, 14), headroom_db=(10.0, 15.0)),
+        ]
+    )
 
 
 @dataclass
@@ -76,8 +114,9 @@ class AnomalyDetectionGenerator(TaskGenerator):
       times the primary's bandwidth, at a random centre keeping it inside the interference
       band (the 30 MHz one fills it and stays centred).
 
-    The sum passes through ``channel`` (the AMC impairment chain by default), whose AWGN sets
-    the SNR of the whole received signal (primary plus interference) in the primary's band.
+    The sum passes through ``channel`` (:func:`laboratory_link`, the static link of the
+    paper's measurement, by default), whose AWGN sets the SNR of the whole received signal
+    (primary plus interference) in the primary's band.
 
     Args:
         num_samples: IQ samples per example.
@@ -90,9 +129,11 @@ class AnomalyDetectionGenerator(TaskGenerator):
         sweep_period_us_range: (low, high) time a tone takes to cross the 30 MHz band, us,
             drawn uniformly.
         max_tones: most tones in a multi-tone comb.
-        snr_db_grid: SNRs drawn from (uniformly over the grid), dB in the primary's band.
-        channel: impairments applied to each example, ``channel(iq, rng, params)``; the
-            default AMC chain when None.
+        snr_db_grid: SNRs drawn from (uniformly over the grid), dB in the primary's band;
+            the laboratory link's :data:`LINK_SNR_GRID_DB` by default.
+        channel: impairments applied to each example, ``channel(iq, rng, params)``;
+            :func:`laboratory_link` when None (pass ``default_impairments()`` for the AMC
+            chain's random links).
     """
 
     name = "anomaly-detection"
@@ -108,7 +149,7 @@ class AnomalyDetectionGenerator(TaskGenerator):
         rolloff: float = 0.25,
         sweep_period_us_range: tuple[float, float] = (5.0, 50.0),
         max_tones: int = 5,
-        snr_db_grid: tuple[float, ...] = RML2018_SNR_GRID_DB,
+        snr_db_grid: tuple[float, ...] = LINK_SNR_GRID_DB,
         channel=None,
     ):
         check_num_samples(num_samples)
@@ -137,7 +178,8 @@ class AnomalyDetectionGenerator(TaskGenerator):
         self.sweep_period_us_range = (float(low), float(high))
         self.max_tones = int(max_tones)
         self.snr_db_grid = check_snr_grid(snr_db_grid)
-        self.channel = default_impairments() if channel is None else channel
+        self.channel = laboratory_link() if channel is None else channel
+        self.laboratory_channel = channel is None
         self._qpsk = {
             interference: make_transmitter(
                 "QPSK", self._qpsk_ranges(AD_SAMPLE_RATE_HZ / (PRIMARY_BANDWIDTH_HZ * ratio))
@@ -158,6 +200,7 @@ class AnomalyDetectionGenerator(TaskGenerator):
             "sample_rate_mhz": AD_SAMPLE_RATE_HZ / 1e6,
             "carrier_ghz": AD_CARRIER_HZ / 1e9,
             "primary_bandwidth_mhz": PRIMARY_BANDWIDTH_HZ / 1e6,
+            "channel_stages": [type(stage).__name__ for stage in getattr(self.channel, "transforms", ())],
         }
 
     def _draw_label(self, rng: np.random.Generator) -> int:
