@@ -8,6 +8,7 @@ in-distribution score; the broad default's row should come within a few points o
 
     python examples/transfer_study.py
     python examples/transfer_study.py --seeds 0 --examples-per-pair 50 --epochs 2   # smoke run
+    python examples/transfer_study.py --seeds 0 --train-presets broad --per-class   # where a gap lies
 
 Every figure depends on the scale printed with it (examples per (class, SNR), SNR grids,
 epochs, seeds); rerun with the same arguments to reproduce it.
@@ -151,7 +152,8 @@ def main() -> None:
             for test_preset, (test_rails, test_labels) in tests.items():
                 predictions = predict(model, test_rails)
                 scores[(train_preset, test_preset)].append(float((predictions == test_labels).double().mean()) * 100.0)
-                class_scores[(train_preset, test_preset)].append(per_class_accuracy(predictions, test_labels, len(CLASSES)))
+                per_class = per_class_accuracy(predictions, test_labels, len(CLASSES))
+                class_scores[(train_preset, test_preset)].append(per_class)
             row = ", ".join(f"{test}: {scores[(train_preset, test)][-1]:.1f}" for test in args.test_presets)
             print(f"seed {seed} trained on {train_preset}: {row} ({time.perf_counter() - started:.0f} s)", flush=True)
 

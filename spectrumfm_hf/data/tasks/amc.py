@@ -257,7 +257,7 @@ def _broad() -> AMCPreset:
 
 
 def _clean() -> AMCPreset:
-    """The broad transmitters with only what every receiver sees: a random carrier phase and noise."""
+    """The broad preset's wide transmitters with only what every receiver sees: a random carrier phase and noise."""
     chain = ImpairmentChain([CarrierOffset(cfo=(0.0, 0.0), drift=(0.0, 0.0)), AdditiveNoise(snr_convention="per-sample")])
     return AMCPreset(_BROAD_RANGES, chain, "the broad transmitters with a random carrier phase and white noise only")
 
@@ -366,9 +366,8 @@ class AMCGenerator(TaskGenerator):
         self.class_names: list[str] = list(CLASS_SETS[self.class_set])
         self.transmitters = [make_transmitter(name, self.transmitter_ranges) for name in self.class_names]
         mixed = transmitter_ranges is None and impairments is None
-        own = MixtureComponent(
-            chosen.own_probability if mixed else 1.0, preset, _snr_convention(self.impairments), self.transmitters, self.impairments
-        )
+        own_probability = chosen.own_probability if mixed else 1.0
+        own = MixtureComponent(own_probability, preset, _snr_convention(self.impairments), self.transmitters, self.impairments)
         # Where examples come from: the preset's own ranges and chain first, then its mixture's parts.
         self.components: list[MixtureComponent] = [own]
         for part in chosen.mixture if mixed else ():
