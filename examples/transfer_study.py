@@ -8,6 +8,7 @@ in-distribution score; the broad default's row should come within a few points o
 
     python examples/transfer_study.py
     python examples/transfer_study.py --seeds 0 --examples-per-pair 50 --epochs 2   # smoke run
+    python examples/transfer_study.py --seeds 0 --train-presets broad --per-class   # where a gap lies
 
 Every figure depends on the scale printed with it (examples per (class, SNR), SNR grids,
 epochs, seeds); rerun with the same arguments to reproduce it.
@@ -22,7 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from spectrumfm_hf.data.tasks.amc import AMC_PRESETS, AMCGenerator
+from spectrumfm_hf.data.tasks.amc import AMC_PRESETS, RML2016_10A_CLASSES, AMCGenerator
+
+CLASSES = RML2016_10A_CLASSES
 
 # Test examples are drawn from indices far past the training ones, and with another seed.
 TEST_SEED_OFFSET = 1000
@@ -101,9 +104,14 @@ def train(rails: torch.Tensor, labels: torch.Tensor, seed: int, epochs: int, bat
 
 
 @torch.no_grad()
-def accuracy(model: SmallResNet, rails: torch.Tensor, labels: torch.Tensor) -> float:
-    predictions = torch.cat([model(rails[start : start + 1024]).argmax(-1) for start in range(0, len(labels), 1024)])
-    return float((predictions == labels).float().mean()) * 100.0
+def predict(model: SmallResNet, rails: torch.Tensor) -> torch.Tensor:
+    return torch.cat([model(rails[start : start + 1024]).argmax(-1) for start in range(0, len(rails), 1024)])
+
+
+def per_class_accuracy(predictions: torch.Tensor, labels: torch.Tensor, num_classes: int) -> np.ndarray:
+    """Accuracy (%) of each class, ``(num_classes,)``."""
+    hits = torch.bincount(labels[predictions == labels], minlength=num_classes).double()
+    return (hits / torch.bincount(labels, minlength=num_classes).double()).numpy() * 100.0
 
 
 def main() -> None:
@@ -118,6 +126,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--per-class", action="store_true", help="also print each class's accuracy per (train, test) pair, mean over seeds"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
@@ -129,6 +140,7 @@ def main() -> None:
     )
     print("Scale:", scale, flush=True)
     scores = {(train_preset, test_preset): [] for train_preset in args.train_presets for test_preset in args.test_presets}
+    class_scores = {pair: [] for pair in scores}
     for seed in args.seeds:
         tests = {
             preset: make_split(preset, args.test_snr_db, args.test_examples_per_pair, seed + TEST_SEED_OFFSET)[:2]
@@ -138,7 +150,10 @@ def main() -> None:
             rails, labels, _ = make_split(train_preset, args.train_snr_db, args.examples_per_pair, seed)
             model = train(rails, labels, seed, args.epochs, args.batch_size)
             for test_preset, (test_rails, test_labels) in tests.items():
-                scores[(train_preset, test_preset)].append(accuracy(model, test_rails, test_labels))
+                predictions = predict(model, test_rails)
+                scores[(train_preset, test_preset)].append(float((predictions == test_labels).double().mean()) * 100.0)
+                per_class = per_class_accuracy(predictions, test_labels, len(CLASSES))
+                class_scores[(train_preset, test_preset)].append(per_class)
             row = ", ".join(f"{test}: {scores[(train_preset, test)][-1]:.1f}" for test in args.test_presets)
             print(f"seed {seed} trained on {train_preset}: {row} ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -152,6 +167,13 @@ def main() -> None:
             for test in args.test_presets
         ]
         print(f"| {train_preset:{width}s} | " + " | ".join(cells) + " |")
+    if args.per_class:
+        print(f"\nPer-class accuracy (%) at SNR >= {min(args.test_snr_db):g} dB, mean over seeds")
+        print("| trained on | tested on | " + " | ".join(CLASSES) + " |")
+        print("|---" * (len(CLASSES) + 2) + "|")
+        for (train_preset, test_preset), values in class_scores.items():
+            cells = " | ".join(f"{value:.0f}" for value in np.mean(values, axis=0))
+            print(f"| {train_preset} | {test_preset} | {cells} |")
     print(f"\nTotal {time.perf_counter() - started:.0f} s")
 
 

@@ -59,12 +59,17 @@ def test_an_unknown_snr_convention_is_rejected_where_it_is_given():
 
 
 @pytest.mark.parametrize(
-    "preset, convention",
-    [("broad", "per-sample"), ("rml2016.10a-recipe", "per-sample"), ("clean", "per-sample"), ("torchsig", "in-band")],
+    "preset, conventions",
+    [
+        ("broad", {"per-sample", "in-band"}),
+        ("rml2016.10a-recipe", {"per-sample"}),
+        ("clean", {"per-sample"}),
+        ("torchsig", {"in-band"}),
+    ],
 )
-def test_every_record_states_its_presets_snr_convention(preset, convention):
-    batch = AMCGenerator(preset=preset, num_samples=64).generate(0, range(11))
-    assert set(batch["snr_convention"].tolist()) == {convention}
+def test_every_record_states_its_presets_snr_convention(preset, conventions):
+    batch = AMCGenerator(preset=preset, num_samples=64).generate(0, range(110))
+    assert set(batch["snr_convention"].tolist()) == conventions
 
 
 def test_snr_convention_argument_overrides_the_presets():
@@ -73,11 +78,69 @@ def test_snr_convention_argument_overrides_the_presets():
     assert set(generator.generate(0, range(11))["snr_convention"].tolist()) == {"per-sample"}
 
 
+def test_snr_convention_argument_overrides_every_part_of_a_mixture():
+    generator = AMCGenerator(num_samples=64, snr_convention="in-band")
+    assert generator.snr_convention == "in-band"
+    assert {component.snr_convention for component in generator.components} == {"in-band"}
+    assert set(generator.generate(0, range(110))["snr_convention"].tolist()) == {"in-band"}
+
+
 def test_default_generator_is_the_broad_preset():
     generator = AMCGenerator()
     assert generator.preset == "broad" and generator.name == "amc-rml2016.10a"
     assert generator.transmitter_ranges == AMC_PRESETS["broad"].transmitter_ranges
+    assert generator.snr_convention == "mixed"
     assert AMCGenerator(preset="rml2016.10a-recipe").name == "amc-rml2016.10a-recipe"
+
+
+def test_broad_mixture_weights_are_as_documented():
+    parts = [(c.preset, c.probability, c.snr_convention) for c in AMCGenerator(num_samples=64).components]
+    assert parts == [
+        ("broad", pytest.approx(0.1), "per-sample"),
+        ("rml2016.10a-recipe", 0.5, "per-sample"),
+        ("torchsig", 0.35, "in-band"),
+        ("broad", 0.05, "in-band"),
+    ]
+
+
+def test_broad_examples_come_from_each_part_with_its_probability():
+    batch = AMCGenerator(num_samples=64).generate(0, range(2200))
+    # Only the wide part has a power amplifier; the recipes differ in their SNR convention.
+    wide = np.isfinite(batch["pa_input_backoff_db"])
+    in_band = batch["snr_convention"] == "in-band"
+    shares = {
+        "wide per-sample": np.mean(wide & ~in_band),
+        "rml2016.10a-recipe": np.mean(~wide & ~in_band),
+        "torchsig": np.mean(~wide & in_band),
+        "wide in-band": np.mean(wide & in_band),
+    }
+    expected = {"wide per-sample": 0.1, "rml2016.10a-recipe": 0.5, "torchsig": 0.35, "wide in-band": 0.05}
+    assert shares == pytest.approx(expected, abs=0.03)
+    recipe_linear = ~wide & ~in_band & (batch["pulse_shape"] == "rrc")
+    assert np.all(batch["samples_per_symbol"][recipe_linear] == 8.0) and np.all(batch["rolloff"][recipe_linear] == 0.35)
+
+
+def test_a_mixture_example_is_the_same_alone_and_in_any_batch():
+    generator = AMCGenerator(num_samples=64)
+    batch = generator.generate(3, range(40, 140))
+    np.testing.assert_array_equal(generator.generate(3, range(90, 100))["iq"], batch["iq"][50:60])
+    record = generator(3, 97)
+    np.testing.assert_array_equal(record["iq"], batch["iq"][57])
+    assert record["snr_convention"] == batch["snr_convention"][57]
+
+
+def test_given_impairments_replace_the_whole_mixture():
+    chain = ImpairmentChain([AdditiveNoise(snr_convention="per-sample")])
+    generator = AMCGenerator(num_samples=64, impairments=chain)
+    assert [(c.preset, c.probability) for c in generator.components] == [("broad", 1.0)]
+    batch = generator.generate(0, range(110))
+    assert set(batch["snr_convention"].tolist()) == {"per-sample"} and set(batch["fading"].tolist()) == {""}
+
+
+def test_mixture_parts_name_presets_and_leave_mass_for_the_own_part():
+    for name, preset in AMC_PRESETS.items():
+        assert all(part.preset in AMC_PRESETS for part in preset.mixture), name
+        assert 0.0 <= preset.own_probability <= 1.0, name
 
 
 def test_an_unknown_preset_is_rejected():
