@@ -105,7 +105,9 @@ def plot_accuracy_vs_snr(
         chance_accuracy: fraction a guess reaches (1 / classes), drawn as a dotted line.
     """
     _non_empty_mapping(accuracy_by_model, "accuracy_by_model", "(snr_db, accuracy) pairs")
-    figure = _figure(7.0, 4.5)
+    # Beyond a few lines the legend would cover the curves: it then stands beside the axes.
+    legend_outside = len(accuracy_by_model) > 4
+    figure = _figure(9.0 if legend_outside else 7.0, 4.5)
     axes = figure.add_subplot()
     for index, (model, pair) in enumerate(accuracy_by_model.items()):
         snr_db, accuracy = _paired_series(
@@ -124,7 +126,10 @@ def plot_accuracy_vs_snr(
     axes.set_ylabel("accuracy (%)")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize="small")
+    if legend_outside:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
+    else:
+        axes.legend(loc="lower right", fontsize="small")
     return _save(figure, path)
 
 

@@ -116,3 +116,14 @@ def test_roc_curves_named_by_group_and_variant_write_a_png(tmp_path):
         for isr in (0, 10)
     }
     _assert_non_blank_png(plots.plot_roc_curves(curves, tmp_path / "roc.png"))
+
+
+def test_accuracy_vs_snr_with_many_models_widens_for_a_legend_beside_the_axes(tmp_path):
+    snr_db = np.arange(-10, 12, 2)
+
+    def width(num_models):
+        curves = {f"model {index}": (snr_db, np.full(snr_db.size, 0.1 * index)) for index in range(num_models)}
+        with Image.open(plots.plot_accuracy_vs_snr(curves, tmp_path / f"{num_models}.png")) as image:
+            return image.size[0]
+
+    assert width(6) > width(2) * 1.2

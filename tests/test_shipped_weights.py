@@ -1,6 +1,7 @@
 """The weights installed with the package load offline and carry cards with their measured figures."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +139,15 @@ def test_predict_with_an_unknown_model_name_is_a_one_line_error(tmp_path, capsys
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1
     assert "'no-such-model' is not a folder nor a shipped artefact" in error
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_remote_code_is_the_packages_own(name):
+    # A folder loaded with trust_remote_code runs its own copies; they must not drift from the package.
+    import spectrumfm_hf
+
+    package = Path(spectrumfm_hf.__file__).parent
+    copies = sorted(pretrained_path(name).glob("*_spectrumfm.py"))
+    assert copies, f"{name} ships no remote code"
+    for copy in copies:
+        assert copy.read_bytes() == (package / copy.name).read_bytes(), f"{name}/{copy.name} differs from the package's"

@@ -15,10 +15,11 @@ What distinguishes the three AMC sets in our generator (:data:`AMC_DATA_SET_SHAP
   and six times as many examples per (class, SNR): 6,000 in the paper.
 * ``rml2016.04c``: the earlier release of the same 11 classes. Its generation script is not
   public and our generator cannot reproduce its particular flaws (uneven class counts,
-  different normalisation); we model it as *a different recipe of the same classes*: the
-  package's ``broad`` preset (wider transmitter ranges and the full receiver chain: power
-  amplifier, fading, IQ imbalance, DC offset, quantiser), with about 737 examples per
-  (class, SNR) in the paper (162,060 over 220 pairs).
+  different normalisation); we model it as *a broader mix of recipes of the same classes*:
+  the package's ``broad`` default (half of its examples from the RML2016.10A recipe, a third
+  from TorchSig's conventions, the rest from wider transmitter ranges through the full
+  receiver chain: power amplifier, fading, IQ imbalance, DC offset, quantiser), with about
+  737 examples per (class, SNR) in the paper (162,060 over 220 pairs).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ AMC_DATA_SET_SHAPES: dict[str, AMCDataSetShape] = {
         "broad",
         (),
         737,
-        "11 classes, an earlier recipe modelled by the broad preset (wider transmitters, full receiver chain)",
+        "11 classes, the package's broad default: half the RML2016.10A recipe, a third TorchSig's conventions, the rest wider transmitters through the full receiver chain",
     ),
 }
 """The generated stand-ins for the paper's AMC sets (:data:`~.profiles.AMC_DATA_SETS`), by name."""
