@@ -58,8 +58,10 @@ DESCRIPTIONS = {
     "wtc": "A LoRA adapter with its classification head for wireless technology classification (7 technologies).",
     "ss": "A LoRA adapter with its classification head for spectrum sensing (vacant or occupied channel).",
     "ad": (
-        "A LoRA adapter with its reconstruction decoder for anomaly detection, trained on normal captures only, "
-        "with its threshold calibrated on held-out normal captures at a 1 % false-alarm rate."
+        "A LoRA adapter with its reconstruction decoder for anomaly detection, trained on normal captures only "
+        "(eq. 29's reconstruction loss); it scores a window by the Mahalanobis distance of its pooled embedding "
+        "from the training windows', with the threshold calibrated on held-out normal captures at a 1 % "
+        "false-alarm rate."
     ),
 }
 

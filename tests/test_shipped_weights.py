@@ -116,6 +116,18 @@ def test_pipeline_without_a_model_classifies_with_the_shipped_amc_adapter():
     assert result["label"] in labels
 
 
+@pytest.mark.skipif(
+    PIPELINE_DEFAULTS["iq-anomaly-detection"] not in SHIPPED, reason="the anomaly adapter is not installed"
+)
+def test_anomaly_pipeline_without_a_model_flags_a_signal_unlike_the_shipped_links_primary():
+    detect = make_pipeline(task="iq-anomaly-detection")
+    # Rectangular QPSK at 8 samples per symbol: not the link's 20 MHz RRC primary at 2.
+    result = detect(capture(512))
+    threshold = AutoConfig.from_pretrained(pretrained_path(PIPELINE_DEFAULTS["iq-anomaly-detection"])).anomaly_threshold
+    assert result["threshold"] == threshold and len(result["windows"]) == 4
+    assert result["is_anomaly"] and result["max_anomaly_score"] > threshold
+
+
 @needs_amc_adapter
 def test_pipeline_takes_a_shipped_name_for_its_folder():
     by_name = make_pipeline(PIPELINE_DEFAULTS["iq-classification"])

@@ -279,6 +279,12 @@ def run_metrics_record(evaluation: ModelEvaluation, task: str, dataset: Mapping[
         if "roc_auc" in evaluation.metrics:
             metrics.append({"type": "roc_auc", "name": "ROC AUC (occupied vs vacant)",
                             "value": float(evaluation.metrics["roc_auc"])})
+    else:
+        # The paper's Fig. 11 breakdown: each interference type against the normal windows, per ISR.
+        for interference, by_isr in evaluation.metrics["auc_per_interference_isr"].items():
+            for isr_db, value in sorted(by_isr.items(), key=lambda item: float(item[0])):
+                metrics.append({"type": "roc_auc", "name": f"Test AUC, {interference} vs normal",
+                                "value": float(value), "config": f"isr_db = {float(isr_db):g}"})
     return {
         "schema_version": 1,
         "task": {"type": "iq-anomaly-detection" if task == "ad" else "iq-classification", "name": TASK_NAMES[task]},

@@ -130,6 +130,9 @@ POSITION_EMBEDDING_TYPES = ("sinusoidal", "relative")
 NORM_PLACEMENTS = ("post", "pre")
 CONV_NORMS = ("none", "batch_norm")
 RNN_TYPES = ("lstm", "gru")
+ANOMALY_SCORES = ("reconstruction", "mahalanobis")
+"""Anomaly scores: eq. 29's reconstruction MSE, or the Mahalanobis distance of a window's
+pooled embedding from the normal windows' (fitted after training)."""
 # Upper bounds on architecture sizes, far above the paper's (d=256, d_feed=512, H=4, L=16,
 # N=128): a config.json asking for more is corrupt or hostile, and building its model would
 # allocate gigabytes before any weight could be checked against it.
@@ -230,6 +233,11 @@ class SpectrumFMConfig(PretrainedConfig):
             score exceeds it are flagged.
         anomaly_false_alarm_rate (`float`, *optional*):
             The false-alarm rate the threshold was calibrated for (recorded, not used).
+        anomaly_score (`str`, defaults to `"reconstruction"`):
+            What the anomaly detector scores: ``"reconstruction"``, the per-window MSE of eq. 29,
+            or ``"mahalanobis"``, the Mahalanobis distance of the window's pooled embedding
+            (mean and standard deviation over symbols of the last hidden state) from those of
+            normal windows, whose mean and precision are fitted after training.
         num_labels, id2label, label2id:
             Classification labels, as everywhere in transformers.
     """
@@ -267,6 +275,7 @@ class SpectrumFMConfig(PretrainedConfig):
         classifier_dropout: float = 0.1,
         anomaly_threshold: float | None = None,
         anomaly_false_alarm_rate: float | None = None,
+        anomaly_score: str = "reconstruction",
         **kwargs,
     ):
         self.num_input_channels = num_input_channels
@@ -298,6 +307,7 @@ class SpectrumFMConfig(PretrainedConfig):
         self.classifier_dropout = classifier_dropout
         self.anomaly_threshold = anomaly_threshold
         self.anomaly_false_alarm_rate = anomaly_false_alarm_rate
+        self.anomaly_score = anomaly_score
         # Checked before the base class runs its own validators, which compute head_dim.
         self.validate_spectrumfm()
         super().__init__(**kwargs)
@@ -343,6 +353,7 @@ class SpectrumFMConfig(PretrainedConfig):
             "conv_norm": CONV_NORMS,
             "next_slot_rnn_type": RNN_TYPES,
             "classifier_rnn_type": RNN_TYPES,
+            "anomaly_score": ANOMALY_SCORES,
         }
         for name, allowed in choices.items():
             check.choice(name, getattr(self, name), allowed)

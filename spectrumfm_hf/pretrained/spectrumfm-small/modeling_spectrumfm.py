@@ -604,8 +604,12 @@ class SpectrumFMAnomalyDetectionOutput(ModelOutput):
 
     Args:
         loss: mean anomaly score over the batch (eq. 29), the training loss on normal windows.
-        anomaly_score: (B,) per-window reconstruction MSE; higher means more anomalous.
+        anomaly_score: (B,) per-window score, higher meaning more anomalous: the reconstruction
+            MSE (eq. 29) or the Mahalanobis distance of ``pooled_embedding``, as
+            ``config.anomaly_score`` says.
         reconstruction: (B, N, C) ``tanh`` reconstruction of the input (eq. 28).
+        pooled_embedding: (B, 2d) mean and standard deviation over real symbols of the last
+            hidden state, what the Mahalanobis score measures.
         is_anomaly: (B,) bool, ``anomaly_score > config.anomaly_threshold``; None until calibrated.
         last_hidden_state, hidden_states, attentions: as in the base model.
     """
@@ -613,6 +617,7 @@ class SpectrumFMAnomalyDetectionOutput(ModelOutput):
     loss: torch.FloatTensor | None = None
     anomaly_score: torch.FloatTensor | None = None
     reconstruction: torch.FloatTensor | None = None
+    pooled_embedding: torch.FloatTensor | None = None
     is_anomaly: torch.BoolTensor | None = None
     last_hidden_state: torch.FloatTensor | None = None
     hidden_states: tuple[torch.FloatTensor, ...] | None = None
@@ -740,6 +745,10 @@ class SpectrumFMPreTrainedModel(PreTrainedModel):
                     _init.zeros_(param)
         elif isinstance(module, SpectrumFMSelfAttention) and module.relative_position_bias is not None:
             _init.zeros_(module.relative_position_bias)
+        elif isinstance(module, SpectrumFMNormalStatistics):
+            _init.zeros_(module.mean)
+            _init.eye_(module.precision)
+            _init.zeros_(module.num_windows)
         elif isinstance(module, nn.Linear) and getattr(module, "fan_in_init", False):
             # Eq. 8 maps only C=2 channels: at initializer_range (0.02) its output would be ~70x
             # smaller than the unit-scale sinusoidal encoding, every window would look the same to
@@ -1204,20 +1213,63 @@ class SpectrumFMForSequenceClassification(SpectrumFMPreTrainedModel):
         return F.mse_loss(logits.squeeze(-1), labels.squeeze(-1)) if self.num_labels == 1 else F.mse_loss(logits, labels)
 
 
+class SpectrumFMNormalStatistics(nn.Module):
+    """Mean and precision (inverse covariance) of normal windows' pooled embeddings.
+
+    Scores a pooled embedding ``e`` by its squared Mahalanobis distance
+    ``(e - mean)^T precision (e - mean)`` from the normal windows'. The tensors are buffers, so
+    they are saved with the model and, under PEFT, with the anomaly adapter
+    (``modules_to_save``); ``num_windows`` is how many normal windows they were fitted on, 0
+    until :meth:`SpectrumFMForAnomalyDetection.set_normal_statistics` is called.
+    """
+
+    def __init__(self, embedding_size: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(embedding_size))
+        self.register_buffer("precision", torch.eye(embedding_size))
+        self.register_buffer("num_windows", torch.zeros(()))
+
+    def forward(self, pooled_embedding: torch.Tensor) -> torch.Tensor:
+        if not self.num_windows > 0:
+            raise SpectrumFMConfigError(
+                "config.anomaly_score='mahalanobis' needs the normal windows' embedding statistics; fit them "
+                "with spectrumfm_hf.training.fit_normal_statistics (or model.set_normal_statistics) after training"
+            )
+        centred = pooled_embedding.float() - self.mean.float()
+        return ((centred @ self.precision.float()) * centred).sum(dim=-1)
+
+
+def _pooled_embedding(hidden_state: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """(B, 2d): mean and standard deviation over the real symbols of each window's hidden states."""
+    hidden_state = hidden_state.float()
+    if mask is None:
+        return torch.cat([hidden_state.mean(dim=1), hidden_state.std(dim=1, unbiased=False)], dim=-1)
+    weights = mask.to(hidden_state.dtype).unsqueeze(-1)
+    count = weights.sum(dim=1).clamp(min=1.0)
+    mean = (hidden_state * weights).sum(dim=1) / count
+    variance = ((hidden_state - mean.unsqueeze(1)).pow(2) * weights).sum(dim=1) / count
+    return torch.cat([mean, variance.sqrt()], dim=-1)
+
+
 class SpectrumFMForAnomalyDetection(SpectrumFMPreTrainedModel):
-    """Eq. 28-29: ``tanh`` reconstruction of the input; the per-window MSE is the anomaly score.
+    """Eq. 28-29: ``tanh`` reconstruction of the input, trained on normal windows only.
 
-    Train on normal windows only (the loss is the mean score), then call
+    Train on normal windows (the loss is the mean reconstruction MSE), then call
     :meth:`calibrate_threshold` on held-out normal windows' scores to store a threshold for
-    a chosen false-alarm rate in the config.
+    a chosen false-alarm rate in the config. The score is the paper's reconstruction MSE by
+    default; with ``config.anomaly_score="mahalanobis"`` it is the Mahalanobis distance of the
+    window's pooled embedding from the normal windows' (:meth:`set_normal_statistics`), which
+    does not reward an encoder for reconstructing an interferer as faithfully as the signal.
 
-    Task layers (PEFT ``modules_to_save`` name): ``reconstruction_head`` (linear d -> C).
+    Task layers (PEFT ``modules_to_save`` names): ``reconstruction_head`` (linear d -> C) and
+    ``normal_statistics`` (the normal embeddings' mean and precision).
     """
 
     def __init__(self, config: SpectrumFMConfig):
         super().__init__(config)
         self.spectrumfm = SpectrumFMModel(config)
         self.reconstruction_head = nn.Linear(config.hidden_size, config.num_input_channels)
+        self.normal_statistics = SpectrumFMNormalStatistics(2 * config.hidden_size)
         self.post_init()
 
     @can_return_tuple
@@ -1246,22 +1298,71 @@ class SpectrumFMForAnomalyDetection(SpectrumFMPreTrainedModel):
         squared_error = (reconstruction.float() - input_values.float()).pow(2).mean(dim=-1)
         mask = _check_symbol_mask(attention_mask, "attention_mask", tuple(input_values.shape[:2]), prefix=True)
         if mask is None:
-            anomaly_score = squared_error.mean(dim=1)
+            reconstruction_error = squared_error.mean(dim=1)
         else:
             weights = mask.to(squared_error.dtype)
-            anomaly_score = (squared_error * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+            reconstruction_error = (squared_error * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        pooled_embedding = _pooled_embedding(latent, mask)
+        if self.config.anomaly_score == "mahalanobis":
+            anomaly_score = self.normal_statistics(pooled_embedding)
+        else:
+            anomaly_score = reconstruction_error
         is_anomaly = None
         if self.config.anomaly_threshold is not None:
             is_anomaly = anomaly_score > self.config.anomaly_threshold
         return SpectrumFMAnomalyDetectionOutput(
-            loss=anomaly_score.mean(),
+            # The training objective is eq. 29 whatever the score: the statistics are fitted afterwards.
+            loss=reconstruction_error.mean(),
             anomaly_score=anomaly_score,
             reconstruction=reconstruction,
+            pooled_embedding=pooled_embedding,
             is_anomaly=is_anomaly,
             last_hidden_state=latent,
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
         )
+
+    def _normal_statistics_modules(self) -> list[SpectrumFMNormalStatistics]:
+        """The statistics the forward pass reads: under PEFT, the active adapters' copies."""
+        statistics = self.normal_statistics
+        copies = getattr(statistics, "modules_to_save", None)  # PEFT's ModulesToSaveWrapper
+        if copies is None:
+            return [statistics]
+        active = getattr(statistics, "active_adapters", None) or [statistics.active_adapter]
+        return [copies[name] for name in active if name in copies]
+
+    def set_normal_statistics(self, mean, precision, num_windows: int) -> None:
+        """Store the normal windows' pooled-embedding mean (2d,) and precision (2d, 2d), and score with them.
+
+        Sets ``config.anomaly_score = "mahalanobis"``; recalibrate the threshold afterwards,
+        since it was set for the previous score.
+
+        Args:
+            mean: mean of the normal windows' ``pooled_embedding``.
+            precision: inverse of their (regularised) covariance, symmetric positive definite.
+            num_windows: how many normal windows they were estimated from (recorded).
+        """
+        size = 2 * self.config.hidden_size
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        precision = torch.as_tensor(precision, dtype=torch.float32)
+        if tuple(mean.shape) != (size,) or not torch.isfinite(mean).all():
+            raise SpectrumFMInputError(f"mean must be a finite ({size},) vector, got shape {tuple(mean.shape)}")
+        if tuple(precision.shape) != (size, size) or not torch.isfinite(precision).all():
+            raise SpectrumFMInputError(
+                f"precision must be a finite ({size}, {size}) matrix, got shape {tuple(precision.shape)}"
+            )
+        if not torch.allclose(precision, precision.T, rtol=1e-4, atol=1e-6 * float(precision.abs().max())):
+            raise SpectrumFMInputError("precision must be symmetric (the inverse of a covariance matrix)")
+        if isinstance(num_windows, bool) or not isinstance(num_windows, int) or num_windows < 2:
+            raise SpectrumFMInputError(f"num_windows must be an integer >= 2, got {num_windows!r}")
+        for statistics in self._normal_statistics_modules():
+            with torch.no_grad():
+                statistics.mean.copy_(mean)
+                statistics.precision.copy_(precision)
+                statistics.num_windows.fill_(float(num_windows))
+        self.config.anomaly_score = "mahalanobis"
+        self.config.anomaly_threshold = None
+        self.config.anomaly_false_alarm_rate = None
 
     def calibrate_threshold(self, normal_scores, false_alarm_rate: float = 0.01) -> float:
         """Set ``config.anomaly_threshold`` so that a fraction ``false_alarm_rate`` of the given
