@@ -175,3 +175,37 @@ def test_a_list_of_equal_length_captures_equals_their_stacked_array():
     from_array = extractor(batch, return_window_positions=True)
     for key in from_array:
         np.testing.assert_array_equal(from_list[key], from_array[key])
+
+
+def test_iq_representation_divides_both_rails_by_the_windows_peak_and_maps_to_unit_range():
+    rng = np.random.default_rng(0)
+    capture = rng.standard_normal(64) + 1j * rng.standard_normal(64)
+    values = SpectrumFMFeatureExtractor(window_length=64, representation="iq")(capture)["input_values"][0]
+    peak = max(np.abs(capture.real).max(), np.abs(capture.imag).max())
+    np.testing.assert_allclose(values[:, 0], (capture.real / peak + 1) / 2, atol=1e-6)
+    np.testing.assert_allclose(values[:, 1], (capture.imag / peak + 1) / 2, atol=1e-6)
+
+
+def test_iq_representation_keeps_the_constellations_shape():
+    # QPSK at 45 degrees: equal rails must stay equal (per-rail min-max would not guarantee it).
+    symbols = np.exp(1j * np.pi / 4) * np.array([1, 1j, -1, -1j] * 16)
+    values = SpectrumFMFeatureExtractor(window_length=64, representation="iq")(3.0 * symbols)["input_values"][0]
+    np.testing.assert_allclose(np.abs(values[:, 0] - 0.5), np.abs(values[:, 1] - 0.5), atol=1e-6)
+
+
+def test_iq_representation_of_a_zero_power_window_is_filled_or_refused_by_name():
+    silent = np.zeros(64, np.complex64)
+    filled = SpectrumFMFeatureExtractor(window_length=64, representation="iq")(silent)["input_values"]
+    assert np.all(filled == 0.5)
+    with pytest.raises(SpectrumFMInputError, match="constant I"):
+        SpectrumFMFeatureExtractor(window_length=64, representation="iq", constant_window="error")(silent)
+
+
+def test_representation_survives_save_and_load(tmp_path):
+    SpectrumFMFeatureExtractor(representation="iq").save_pretrained(tmp_path)
+    assert SpectrumFMFeatureExtractor.from_pretrained(tmp_path).representation == "iq"
+
+
+def test_unknown_representation_is_rejected_naming_the_choices():
+    with pytest.raises(SpectrumFMInputError, match="representation.*amplitude-phase.*iq"):
+        SpectrumFMFeatureExtractor(representation="spectrogram")

@@ -67,6 +67,7 @@ class PretrainingScriptArguments:
     num_samples: int = field(default=128, metadata={"help": "IQ samples per generated capture."})
     window_length: int = field(default=128, metadata={"help": "Symbols per model window N."})
     log_amplitude: bool = field(default=False, metadata={"help": "Normalise log amplitude (the authors' variant)."})
+    representation: str = field(default="amplitude-phase", metadata={"help": "Window channels: the paper's amplitude and phase, or the I and Q rails; fine-tuning takes the pre-trained model's.", "choices": ("amplitude-phase", "iq")})
     data_seed_offset: int = field(default=0, metadata={"help": "Seed of the training corpus; validation uses this + 1."})
     mask_seed: int = field(default=0, metadata={"help": "Seed of the eq. 20 symbol masks."})
     streaming: bool = field(default=False, metadata={"help": "Generate the training corpus while training (needs --max_steps)."})
@@ -234,7 +235,8 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
     preset = get_preset(script_args.preset)
     config = SpectrumFMConfig(**{**preset.model, "max_position_embeddings": script_args.window_length,
                                  **json.loads(script_args.config_overrides)})
-    extractor = SpectrumFMFeatureExtractor(window_length=script_args.window_length, log_amplitude=script_args.log_amplitude)
+    extractor = SpectrumFMFeatureExtractor(window_length=script_args.window_length, log_amplitude=script_args.log_amplitude,
+                                           representation=script_args.representation)
     corpus = PretrainingCorpusGenerator(num_samples=script_args.num_samples)
     num_train = script_args.num_train_examples or preset.num_train_examples
     num_validation = script_args.num_validation_examples or preset.num_validation_examples
