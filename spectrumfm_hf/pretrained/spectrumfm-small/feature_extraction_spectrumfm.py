@@ -18,6 +18,8 @@ from .configuration_spectrumfm import OptionChecker, SpectrumFMInputError, Spect
 
 LAST_WINDOW_MODES = ("pad", "drop")
 CONSTANT_WINDOW_MODES = ("fill", "error")
+REPRESENTATIONS = ("amplitude-phase", "iq")
+"""Window representations: the paper's amplitude and phase (eq. 4-7), or the I and Q rails."""
 RETURN_TENSOR_TYPES = ("np", "pt")
 # Longest window accepted, in symbols (the paper's N is 128): one padded window of it is 12 MiB
 # of output, where an unbounded length would try to allocate whatever a config file asks for.
@@ -223,6 +225,17 @@ def min_max_normalise(channel: np.ndarray, valid: np.ndarray, tolerance: float) 
     return (channel - low) / np.where(constant, 1.0, spread), constant
 
 
+def rails_normalise(real: np.ndarray, imag: np.ndarray, shift: np.ndarray,
+                    valid: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(W, N) I and Q -> ((I, zero power), (Q, zero power)), both scaled by the window's largest
+    rail magnitude over its real symbols and mapped to [0, 1]; zero power is (W, 1)."""
+    real, imag = np.ldexp(real, shift), np.ldexp(imag, shift)
+    peak = np.where(valid, np.maximum(np.abs(real), np.abs(imag)), 0.0).max(axis=1, keepdims=True)
+    silent = peak == 0.0
+    scale = np.where(silent, 1.0, peak)
+    return ((real / scale + 1.0) / 2.0, silent), ((imag / scale + 1.0) / 2.0, silent)
+
+
 _CHECK = OptionChecker(SpectrumFMInputError, SpectrumFMInputTypeError)
 
 
@@ -258,6 +271,12 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         log_amplitude_floor (`float`, defaults to 1e-8):
             Amplitudes below this fraction (in (0, 1)) of the capture's peak are raised to it
             before the logarithm, so that zeros give a finite value.
+        representation (`str`, defaults to `"amplitude-phase"`):
+            `"amplitude-phase"`: the paper's channels, each min-max normalised on its own.
+            `"iq"`: the I and Q rails, both divided by the window's largest rail magnitude and
+            mapped to [0, 1] as ``(x / peak + 1) / 2``, so that the constellation keeps its shape
+            (no per-rail scaling) and a phase wrap is no jump. The model takes either, since
+            both are two channels in [0, 1]; a model must be used with the one it was trained on.
         constant_window (`str`, defaults to `"fill"`):
             What a window channel without variation (max == min, e.g. a zero-power window or a
             constant envelope) becomes: `"fill"` gives every real symbol of that channel the
@@ -286,6 +305,7 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         log_amplitude_floor: float = 1e-8,
         constant_window: str = "fill",
         constant_fill_value: float = 0.5,
+        representation: str = "amplitude-phase",
         constant_tolerance: float = 1e-6,
         sampling_rate: float | None = None,
         padding_value: float = 0.0,
@@ -307,6 +327,7 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         self.log_amplitude = _CHECK.flag("log_amplitude", log_amplitude)
         self.log_amplitude_floor = _CHECK.real("log_amplitude_floor", log_amplitude_floor, 0.0, 1.0, True, True)
         self.constant_window = _CHECK.choice("constant_window", constant_window, CONSTANT_WINDOW_MODES)
+        self.representation = _CHECK.choice("representation", representation, REPRESENTATIONS)
         self.constant_fill_value = _CHECK.real("constant_fill_value", constant_fill_value, 0.0, 1.0)
         self.constant_tolerance = _CHECK.real("constant_tolerance", constant_tolerance, 0.0, 1.0, high_open=True)
 
@@ -318,14 +339,22 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         np.minimum(offsets, num_samples - 1, out=offsets)  # padded symbols read a real sample, then get masked
         window_real = real[capture[:, None], offsets].astype(np.float64, copy=False)
         window_imag = imag[capture[:, None], offsets].astype(np.float64, copy=False)
-        for channel, values in enumerate(amplitude_phase(window_real, window_imag, shift, self.log_amplitude,
-                                                         self.log_amplitude_floor)):
-            normalised, constant = min_max_normalise(values, valid, self.constant_tolerance)
+        if self.representation == "iq":
+            channels = rails_normalise(window_real, window_imag, shift, valid)
+            names = ("I", "Q")
+        else:
+            channels = (
+                min_max_normalise(values, valid, self.constant_tolerance)
+                for values in amplitude_phase(window_real, window_imag, shift, self.log_amplitude,
+                                              self.log_amplitude_floor)
+            )
+            names = ("amplitude", "phase")
+        for channel, (normalised, constant) in enumerate(channels):
             if self.constant_window == "error" and constant.any():
                 window = first_window + int(np.flatnonzero(constant)[0])
                 raise SpectrumFMInputError(
-                    f"window {window} has a constant {('amplitude', 'phase')[channel]} "
-                    "(max == min, e.g. zero power), which min-max normalisation cannot scale; "
+                    f"window {window} has a constant {names[channel]} "
+                    "(max == min, e.g. zero power), which normalisation cannot scale; "
                     "use constant_window='fill' to give it a defined value"
                 )
             normalised = np.where(constant, self.constant_fill_value, normalised)
