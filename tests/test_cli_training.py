@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from safetensors.numpy import load_file
 from transformers import TrainerCallback
@@ -113,6 +114,13 @@ def test_recipe_option_defaults_match_the_dataclass():
 def test_bad_argument_is_a_one_line_usage_error(arguments, expected, tmp_path, capsys):
     assert run(["finetune", "--output-dir", str(tmp_path / "run"), *arguments]) == 2
     assert expected in error_line(capsys)
+
+
+def test_deepspeed_without_a_gpu_or_a_launcher_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert run(["pretrain", "--output-dir", str(tmp_path / "run"), "--deepspeed", "examples/deepspeed/zero2.json"]) == 2
+    assert "--deepspeed on a machine without a GPU needs a launcher" in error_line(capsys)
 
 
 def test_config_overrides_that_are_not_json_are_a_usage_error(tmp_path, capsys):

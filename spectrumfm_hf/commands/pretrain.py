@@ -250,6 +250,7 @@ def parse_training_command(script_class: type, args: argparse.Namespace):
     from transformers import HfArgumentParser, TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
+    from ..training.distributed import deepspeed_on_cpu_options
     from ..training.recipes import explicit_options, with_preset
 
     class OptionsParser(HfArgumentParser):
@@ -260,6 +261,7 @@ def parse_training_command(script_class: type, args: argparse.Namespace):
     argv = [*args.training_options, "--output_dir", args.output_dir]
     parser = OptionsParser(TrainingArguments)
     try:
+        argv += deepspeed_on_cpu_options(argv)
         training_args, remaining = parser.parse_args_into_dataclasses(argv, return_remaining_strings=True)
         if remaining:
             raise UsageError(f"unrecognized arguments: {' '.join(remaining)}")

@@ -12,6 +12,8 @@
   mode, :func:`spectrumfm_lora_config`, :func:`save_task_adapter`, :class:`TaskAdapterSet`
   (several task adapters on one encoder); anomaly scores and threshold calibration.
 * Runs on generated data behind the example scripts: :mod:`.recipes`; throughput: :mod:`.benchmark`.
+* Scale-out: :func:`deepspeed_on_cpu_options` (DeepSpeed on CPU processes, which accelerate
+  leaves to one process when there is no GPU).
 * Callbacks: :class:`LossPartsCallback` (both pre-training losses in the logs),
   :class:`PrecisionRecordCallback`.
 """
@@ -38,6 +40,7 @@ from .data import (
     split_stream_for_process,
     window_rows,
 )
+from .distributed import DeepSpeedLaunchError, deepspeed_on_cpu_options
 from .few_shot import FEW_SHOT_FRACTIONS, FewShotError, few_shot_subset
 from .metrics import METRIC_NAMES, MetricNameError, classification_compute_metrics, load_metric, metric_path
 from .model_interface import LORA_TARGET_MODULES, MODEL_INPUT_NAMES, task_head_modules
@@ -48,9 +51,11 @@ from .trainers import finetuning_trainer, pretraining_trainer
 __all__ = [
     "ADAPTATION_MODES",
     "AdaptationError",
+    "DeepSpeedLaunchError",
     "ParameterCount",
     "TaskAdapterSet",
     "adapt_model",
+    "deepspeed_on_cpu_options",
     "adapter_size_bytes",
     "anomaly_scores",
     "fit_normal_statistics",

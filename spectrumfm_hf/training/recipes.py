@@ -43,6 +43,7 @@ from spectrumfm_hf.data import (
 from .adaptation import ADAPTATION_MODES, adapt_model, adapter_size_bytes, count_parameters, save_task_adapter, spectrumfm_lora_config
 from .anomaly import calibrate_anomaly_threshold, fit_normal_statistics
 from .data import IQFeatureTransform, window_rows
+from .distributed import deepspeed_on_cpu_options, keep_configured_state
 from .evaluation import evaluate_model, run_metrics_record, write_evaluation_figures
 from .few_shot import few_shot_subset
 from .metrics import classification_compute_metrics
@@ -103,6 +104,7 @@ def explicit_options(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
 def parse_script_arguments(script_class: type, argv: Sequence[str] | None) -> tuple[Any, TrainingArguments]:
     """Parse ``argv`` into the script's dataclass and ``TrainingArguments``, the preset under the command line."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    argv += deepspeed_on_cpu_options(argv)
     parser = HfArgumentParser((script_class, TrainingArguments))
     script_args, training_args = parser.parse_args_into_dataclasses(argv)
     given = explicit_options(parser, argv) & set(TrainingArguments.__dataclass_fields__)
@@ -125,7 +127,7 @@ def with_preset(script_args: Any, training_args: TrainingArguments, given: set[s
         if script_args.streaming:
             # Each rank generates its own shards of the stream instead of rank 0 generating for all.
             overrides.setdefault("accelerator_config", {"dispatch_batches": False})
-    return preset_training_arguments(training_args.output_dir, script_args.preset, task, **overrides)
+    return preset_training_arguments(training_args.output_dir, script_args.preset, task, **keep_configured_state(overrides))
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:

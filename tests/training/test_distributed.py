@@ -14,6 +14,7 @@ from accelerate.commands.config.config_args import load_config_from_file
 from transformers import TrainingArguments
 
 from spectrumfm_hf import SpectrumFMForPretraining
+from spectrumfm_hf.training.distributed import DeepSpeedLaunchError, deepspeed_on_cpu_options, option_value
 
 from ..conftest import tiny_config
 
@@ -27,18 +28,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def ddp_weights(tmp_path_factory):
-    output_dir = tmp_path_factory.mktemp("ddp")
+def _launch_two_cpu_processes(worker: str, output_dir: Path, *arguments: str, timeout: int = 300) -> list[dict]:
+    """Run ``worker`` on 2 CPU processes under ``accelerate launch``; each rank's saved record."""
     command = [
         sys.executable, "-m", "accelerate.commands.launch",
         "--config_file", str(EXAMPLES / "accelerate" / "multi_cpu_ddp.yaml"), "--main_process_port", str(_free_port()),
-        str(Path(__file__).with_name("ddp_worker.py")), str(output_dir),
+        str(Path(__file__).with_name(worker)), str(output_dir), *arguments,
     ]
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     return [torch.load(output_dir / f"rank{rank}.pt") for rank in range(2)]
+
+
+@pytest.fixture(scope="module")
+def ddp_weights(tmp_path_factory):
+    return _launch_two_cpu_processes("ddp_worker.py", tmp_path_factory.mktemp("ddp"))
 
 
 def test_two_cpu_processes_train_as_one_data_parallel_job(ddp_weights):
@@ -77,3 +82,36 @@ def test_deepspeed_configs_leave_sizes_to_the_trainer(stage):
 def test_deepspeed_configs_are_accepted_by_training_arguments(stage, tmp_path):
     arguments = TrainingArguments(str(tmp_path), deepspeed=str(EXAMPLES / "deepspeed" / f"zero{stage}.json"))
     assert arguments.hf_deepspeed_config.config["zero_optimization"]["stage"] == stage
+
+
+@pytest.fixture(scope="module", params=[2, 3], ids=["zero2", "zero3"])
+def deepspeed_weights(request, tmp_path_factory):
+    # The first run on a machine compiles DeepSpeed's CPU Adam and communication ops (minutes).
+    config = str(EXAMPLES / "deepspeed" / f"zero{request.param}.json")
+    records = _launch_two_cpu_processes("deepspeed_worker.py", tmp_path_factory.mktemp("deepspeed"), config, timeout=900)
+    return request.param, records
+
+
+@pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None, reason="deepspeed is not installed")
+def test_deepspeed_trains_on_two_cpu_processes_as_the_ddp_run_does(deepspeed_weights, ddp_weights):
+    stage, records = deepspeed_weights
+    assert [(record["world_size"], record["deepspeed"], record["stage"]) for record in records] == [(2, True, stage)] * 2
+    first, second = (record["state"] for record in records)
+    reference = ddp_weights[0]["state"]
+    for name, weight in first.items():
+        assert torch.equal(weight, second[name]), name
+        torch.testing.assert_close(weight, reference[name], rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_deepspeed_without_a_gpu_needs_a_launcher(monkeypatch):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeepSpeedLaunchError, match="needs a launcher"):
+        deepspeed_on_cpu_options(["--deepspeed", "examples/deepspeed/zero2.json"])
+    assert deepspeed_on_cpu_options(["--per_device_train_batch_size", "4"]) == []
+
+
+def test_option_values_are_read_in_both_spellings():
+    assert option_value(["--deepspeed", "a.json"], "--deepspeed") == "a.json"
+    assert option_value(["--deepspeed=a.json", "--deepspeed", "b.json"], "--deepspeed") == "b.json"
+    assert option_value(["--deepspeed_x", "a.json"], "--deepspeed") is None
