@@ -47,6 +47,18 @@ def test_evaluation_reproduces_the_fine_tuning_runs_own_test_figures(sensing_run
     assert evaluated["roc_auc"] == pytest.approx(summary["test"]["test_roc_auc"])
 
 
+def test_evaluation_regenerates_the_test_split_of_the_runs_amc_preset(tmp_path):
+    run = tmp_path / "amc-recipe"
+    assert main(["finetune", "--task", "amc", "--amc-preset", "rml2016.10a-recipe", "--output-dir", str(run),
+                 "--num-examples", "440", *SMALL]) == 0
+    summary = json.loads((run / "finetuning_summary.json").read_text())
+    assert summary["amc_preset"] == "rml2016.10a-recipe"
+    assert main(["evaluate", str(run), "--task", "amc", "--output-dir", str(tmp_path / "evaluation")]) == 0
+    record = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert record["data"]["type"] == "spectrumfm-synthetic/amc-rml2016.10a-recipe"
+    assert record["models"]["amc-recipe"]["accuracy"] == pytest.approx(summary["test"]["test_accuracy"])
+
+
 def test_evaluation_json_says_it_used_the_test_split_and_holds_every_metric(sensing_evaluation):
     record = json.loads((sensing_evaluation / "evaluation.json").read_text())
     assert record["split"] == "test" and "20 % test split" in record["data"]["how"]

@@ -106,6 +106,7 @@ def test_recipe_option_defaults_match_the_dataclass():
     [
         (["--label-fraction", "0"], "argument --label-fraction: expected a fraction in (0, 1], got '0'"),
         (["--adaptation", "qlora"], "argument --adaptation"),
+        (["--amc-preset", "rml2016"], "argument --amc-preset/--amc_preset: invalid choice: 'rml2016'"),
         (["--learning_rate", "fast"], "--learning_rate"),
         (["--no-such-option", "1"], "unrecognized arguments: --no-such-option 1"),
         (["--resume", "--overwrite"], "--resume and --overwrite exclude each other"),
@@ -114,6 +115,16 @@ def test_recipe_option_defaults_match_the_dataclass():
 def test_bad_argument_is_a_one_line_usage_error(arguments, expected, tmp_path, capsys):
     assert run(["finetune", "--output-dir", str(tmp_path / "run"), *arguments]) == 2
     assert expected in error_line(capsys)
+
+
+def test_amc_data_presets_on_the_command_line_are_the_generators():
+    from spectrumfm_hf.data.tasks.amc import AMC_PRESETS
+
+    assert recipes.AMC_DATA_PRESETS == tuple(AMC_PRESETS)
+    assert recipes.task_generator("amc", None, amc_preset="rml2016.10a-recipe").name == "amc-rml2016.10a-recipe"
+    assert recipes.task_generator("amc", None).name == "amc-rml2016.10a"
+    with pytest.raises(recipes.PresetError, match="amc_preset applies to the modulation tasks"):
+        recipes.task_generator("ss", None, amc_preset="torchsig")
 
 
 def test_deepspeed_without_a_gpu_or_a_launcher_is_a_usage_error(tmp_path, capsys, monkeypatch):

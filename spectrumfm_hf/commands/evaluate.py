@@ -86,7 +86,8 @@ def _generated_test_split(args: argparse.Namespace, first_summary: dict | None):
     num_examples = args.num_examples or run.get("num_examples") or DEFAULT_NUM_EXAMPLES
     num_samples = args.num_samples or run.get("num_samples")
     seed = args.seed if args.seed is not None else run.get("data_seed", 0)
-    generator, splits = task_splits(args.task, num_examples, seed, num_samples)
+    amc_preset = run.get("amc_preset", "broad") if args.task in ("amc", "amc24") else "broad"
+    generator, splits = task_splits(args.task, num_examples, seed, num_samples, amc_preset)
     if args.task == "ad":
         test_generator, test = anomaly_test_split(num_examples, seed, num_samples)
         how = (f"{max(1, num_examples // 5)} anomaly-detection test captures generated with seed {seed + 1}, "

@@ -54,6 +54,9 @@ from .trainers import finetuning_trainer, pretraining_trainer
 ADAPTATION_NAMES = {"lora": "LoRA", "full": "full fine-tuning", "probe": "linear probe"}
 
 TASKS = ("amc", "amc24", "wtc", "ss", "ad")
+# The AMC generator's presets (spectrumfm_hf.data.tasks.amc.AMC_PRESETS), written out so that the
+# command line reads them from this source without importing the data package (a test keeps them equal).
+AMC_DATA_PRESETS = ("broad", "rml2016.10a-recipe", "torchsig", "clean")
 """``amc``: RML2016.10a's 11 modulations; ``amc24``: RML2018.01A's 24; ``wtc``: 7 wireless
 technologies; ``ss``: spectrum sensing (vacant / occupied); ``ad``: anomaly detection."""
 
@@ -86,6 +89,7 @@ class FinetuningScriptArguments:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     preset: str = field(default="small-cpu", metadata={"help": "Recipe: 'small-cpu' or 'paper'."})
     num_examples: int = field(default=22_000, metadata={"help": "Generated captures, split 70/10/20 into train/validation/test by class and SNR."})
+    amc_preset: str = field(default="broad", metadata={"help": "Modulation data (amc, amc24): the broad default mixture, one public recipe's preset or clean signals.", "choices": AMC_DATA_PRESETS})
     few_shot_fraction: float = field(default=1.0, metadata={"help": "Share of the training labels used (0.1, 0.2, 0.3, 1.0 in the paper).", "aliases": ["--label-fraction"]})
     num_samples: int | None = field(default=None, metadata={"help": "IQ samples per capture; 1024 for wtc, 128 otherwise, when unset."})
     window_length: int = field(default=128, metadata={"help": "Symbols per model window N."})
@@ -302,12 +306,15 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
     return summary
 
 
-def task_generator(task: str, num_samples: int | None, anomaly_mode: str = "normal"):
-    """The data generator of ``task`` (one of :data:`TASKS`)."""
+def task_generator(task: str, num_samples: int | None, anomaly_mode: str = "normal", amc_preset: str = "broad"):
+    """The data generator of ``task`` (one of :data:`TASKS`); ``amc_preset`` picks the modulation data's preset."""
     if task not in TASKS:
         raise PresetError(f"task must be one of {TASKS}, got {task!r}")
     if task in ("amc", "amc24"):
-        return AMCGenerator("rml2016.10a" if task == "amc" else "rml2018.01a", num_samples=num_samples or 128)
+        return AMCGenerator("rml2016.10a" if task == "amc" else "rml2018.01a", num_samples=num_samples or 128,
+                            preset=amc_preset)
+    if amc_preset != "broad":
+        raise PresetError(f"amc_preset applies to the modulation tasks (amc, amc24), not to {task!r}")
     if task == "wtc":
         return WTCGenerator(num_samples=num_samples or 1024)
     if task == "ss":
@@ -315,7 +322,7 @@ def task_generator(task: str, num_samples: int | None, anomaly_mode: str = "norm
     return AnomalyDetectionGenerator(num_samples=num_samples or 128, mode=anomaly_mode)
 
 
-def task_splits(task: str, num_examples: int, seed: int, num_samples: int | None = None):
+def task_splits(task: str, num_examples: int, seed: int, num_samples: int | None = None, amc_preset: str = "broad"):
     """``(generator, splits)``: the task's generated captures split 70/10/20 into train / validation / test.
 
     The split is stratified by label and SNR and seeded, so the same arguments give the same
@@ -327,8 +334,9 @@ def task_splits(task: str, num_examples: int, seed: int, num_samples: int | None
         num_examples: captures generated before splitting.
         seed: the data seed (the run's ``seed`` plus ``data_seed_offset``).
         num_samples: IQ samples per capture; the task's default when None.
+        amc_preset: the modulation tasks' data preset (:data:`AMC_DATA_PRESETS`).
     """
-    generator = task_generator(task, num_samples)
+    generator = task_generator(task, num_samples, amc_preset=amc_preset)
     return generator, stratified_split(to_dataset(generator, num_examples, seed=seed), 0.2, 0.1, seed=seed)
 
 
@@ -388,7 +396,8 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     seed = training_args.seed + script_args.data_seed_offset
     extractor = (SpectrumFMFeatureExtractor.from_pretrained(script_args.pretrained_model) if script_args.pretrained_model
                  else SpectrumFMFeatureExtractor(window_length=script_args.window_length))
-    generator, splits = task_splits(script_args.task, script_args.num_examples, seed, script_args.num_samples)
+    generator, splits = task_splits(script_args.task, script_args.num_examples, seed, script_args.num_samples,
+                                    script_args.amc_preset)
     train = few_shot_subset(splits["train"], script_args.few_shot_fraction, seed=seed).with_format("numpy")
     validation, test = splits["validation"].with_format("numpy"), splits["test"].with_format("numpy")
     is_anomaly = script_args.task == "ad"
@@ -444,6 +453,8 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     samples = test[:1]["iq"].shape[1]
     # What an evaluation needs to regenerate this very test split.
     summary.update(num_examples=script_args.num_examples, num_samples=samples)
+    if script_args.task in ("amc", "amc24"):
+        summary["amc_preset"] = script_args.amc_preset
     summary["training_record"] = _training_record(
         trainer, _command_line(command),
         f"{generator.name} generator, {samples} samples, {script_args.num_examples} examples, "
