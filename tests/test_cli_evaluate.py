@@ -57,6 +57,11 @@ def test_evaluation_regenerates_the_test_split_of_the_runs_amc_preset(tmp_path):
     record = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
     assert record["data"]["type"] == "spectrumfm-synthetic/amc-rml2016.10a-recipe"
     assert record["models"]["amc-recipe"]["accuracy"] == pytest.approx(summary["test"]["test_accuracy"])
+    # Scored on another preset's data on request.
+    assert main(["evaluate", str(run), "--task", "amc", "--amc-preset", "torchsig",
+                 "--output-dir", str(tmp_path / "torchsig")]) == 0
+    record = json.loads((tmp_path / "torchsig" / "evaluation.json").read_text())
+    assert record["data"]["type"] == "spectrumfm-synthetic/amc-rml2016.10a-torchsig"
 
 
 def test_evaluation_json_says_it_used_the_test_split_and_holds_every_metric(sensing_evaluation):
@@ -144,6 +149,8 @@ def test_model_of_another_task_is_a_one_line_usage_error(sensing_run, tmp_path, 
         (["--data", "d", "--seed", "3"], "--data evaluates a saved data set; --seed only apply to generated data"),
         (["--num-examples", "0"], "argument --num-examples: expected a positive integer, got '0'"),
         (["--task", "xyz"], "argument --task: invalid choice: 'xyz'"),
+        (["--amc-preset", "torchsig"], "--amc-preset applies to the modulation tasks (amc, amc24), not to --task ss"),
+        (["--amc-preset", "rml"], "argument --amc-preset/--amc_preset: invalid choice: 'rml'"),
     ],
 )
 def test_bad_argument_is_a_one_line_usage_error(arguments, expected, tmp_path, capsys):

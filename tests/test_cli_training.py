@@ -120,7 +120,9 @@ def test_bad_argument_is_a_one_line_usage_error(arguments, expected, tmp_path, c
 def test_amc_data_presets_on_the_command_line_are_the_generators():
     from spectrumfm_hf.data.tasks.amc import AMC_PRESETS
 
-    assert recipes.AMC_DATA_PRESETS == tuple(AMC_PRESETS)
+    from spectrumfm_hf.commands.evaluate import AMC_PRESET_CHOICES
+
+    assert recipes.AMC_DATA_PRESETS == tuple(AMC_PRESETS) == AMC_PRESET_CHOICES
     assert recipes.task_generator("amc", None, amc_preset="rml2016.10a-recipe").name == "amc-rml2016.10a-recipe"
     assert recipes.task_generator("amc", None).name == "amc-rml2016.10a"
     with pytest.raises(recipes.PresetError, match="amc_preset applies to the modulation tasks"):

@@ -8,6 +8,7 @@ import os
 from .arguments import UsageError, add_command_parser, non_negative_int, positive_int
 
 TASK_CHOICES = ("amc", "amc24", "wtc", "ss", "ad")  # spectrumfm_hf.training.recipes.TASKS, without importing torch
+AMC_PRESET_CHOICES = ("broad", "rml2016.10a-recipe", "torchsig", "clean")  # recipes.AMC_DATA_PRESETS, likewise
 # The fine-tuning recipe's defaults, used when neither --data nor the run's summary says otherwise.
 DEFAULT_NUM_EXAMPLES = 22_000
 
@@ -41,16 +42,21 @@ def evaluate_command_parser(subparsers: argparse._SubParsersAction | None = None
                         help="IQ samples per generated capture (default: the run's, else the task's); not with --data")
     parser.add_argument("--seed", type=non_negative_int,
                         help="data seed of the generated captures (default: the run's, else 0); not with --data")
+    parser.add_argument("--amc-preset", "--amc_preset", dest="amc_preset", choices=AMC_PRESET_CHOICES,
+                        help="modulation tasks: the AMC data preset to generate (default: the run's, else broad), "
+                        "e.g. to score an adapter trained on the broad default on one recipe's data; not with --data")
     parser.add_argument("--min-snr-db", type=float, default=10.0, help="report accuracy at and above this SNR, dB")
     parser.set_defaults(func=evaluate_command)
     return parser
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
-    generated = [f"--{name.replace('_', '-')}" for name in ("num_examples", "num_samples", "seed")
+    generated = [f"--{name.replace('_', '-')}" for name in ("num_examples", "num_samples", "seed", "amc_preset")
                  if getattr(args, name) is not None]
     if args.data is not None and generated:
         raise UsageError(f"--data evaluates a saved data set; {', '.join(generated)} only apply to generated data")
+    if args.amc_preset is not None and args.task not in ("amc", "amc24"):
+        raise UsageError(f"--amc-preset applies to the modulation tasks (amc, amc24), not to --task {args.task}")
     for model in args.models:
         if not os.path.isdir(model):
             raise FileNotFoundError(f"{model}: no such folder; expected a saved model or adapter")
@@ -86,7 +92,7 @@ def _generated_test_split(args: argparse.Namespace, first_summary: dict | None):
     num_examples = args.num_examples or run.get("num_examples") or DEFAULT_NUM_EXAMPLES
     num_samples = args.num_samples or run.get("num_samples")
     seed = args.seed if args.seed is not None else run.get("data_seed", 0)
-    amc_preset = run.get("amc_preset", "broad") if args.task in ("amc", "amc24") else "broad"
+    amc_preset = (args.amc_preset or run.get("amc_preset", "broad")) if args.task in ("amc", "amc24") else "broad"
     generator, splits = task_splits(args.task, num_examples, seed, num_samples, amc_preset)
     if args.task == "ad":
         test_generator, test = anomaly_test_split(num_examples, seed, num_samples)
