@@ -9,6 +9,11 @@ in-distribution score; the broad default's row should come within a few points o
     python examples/transfer_study.py
     python examples/transfer_study.py --seeds 0 --examples-per-pair 50 --epochs 2   # smoke run
     python examples/transfer_study.py --seeds 0 --train-presets broad --per-class   # where a gap lies
+    python examples/transfer_study.py --seeds 0 --train-presets broad --test-presets broad --input amplitude-phase
+
+``--input`` trains the ResNet on the feature extractor's windows (the paper's amplitude and
+phase, or its I/Q representation) instead of the raw rails: whether the model's front end
+loses what a classifier needs.
 
 Every figure depends on the scale printed with it (examples per (class, SNR), SNR grids,
 epochs, seeds); rerun with the same arguments to reproduce it.
@@ -23,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from spectrumfm_hf import SpectrumFMFeatureExtractor
 from spectrumfm_hf.data.tasks.amc import AMC_PRESETS, RML2016_10A_CLASSES, AMCGenerator
 
 CLASSES = RML2016_10A_CLASSES
@@ -83,6 +89,15 @@ def make_split(preset: str, snr_grid: list[float], examples_per_pair: int, seed:
     return rails, torch.from_numpy(batch["label"]), batch["snr_db"].astype(np.float64)
 
 
+def model_input(rails: torch.Tensor, representation: str) -> torch.Tensor:
+    """``(n, 2, 128)`` rails as they are (``"rails"``), or the feature extractor's window in that representation."""
+    if representation == "rails":
+        return rails
+    extractor = SpectrumFMFeatureExtractor(window_length=rails.shape[-1], representation=representation)
+    windows = extractor(torch.complex(rails[:, 0], rails[:, 1]).numpy(), return_tensors="pt")["input_values"]
+    return windows.reshape(len(rails), rails.shape[-1], 2).transpose(1, 2).contiguous().float()
+
+
 def train(rails: torch.Tensor, labels: torch.Tensor, seed: int, epochs: int, batch_size: int) -> SmallResNet:
     torch.manual_seed(seed)
     model = SmallResNet(int(labels.max()) + 1)
@@ -126,6 +141,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--input", default="rails", choices=["rails", "amplitude-phase", "iq"],
+                        help="raw I/Q rails, or the feature extractor's windows in that representation")
     parser.add_argument(
         "--per-class", action="store_true", help="also print each class's accuracy per (train, test) pair, mean over seeds"
     )
@@ -136,18 +153,19 @@ def main() -> None:
     scale = (
         f"11 classes (RML2016.10a), 128 samples; train {args.examples_per_pair} windows per (class, SNR) at "
         f"{args.train_snr_db} dB, {args.epochs} epochs; test {args.test_examples_per_pair} per (class, SNR) at "
-        f"{args.test_snr_db} dB; seeds {args.seeds}; SNR in each preset's own convention"
+        f"{args.test_snr_db} dB; seeds {args.seeds}; SNR in each preset's own convention; input {args.input}"
     )
     print("Scale:", scale, flush=True)
     scores = {(train_preset, test_preset): [] for train_preset in args.train_presets for test_preset in args.test_presets}
     class_scores = {pair: [] for pair in scores}
     for seed in args.seeds:
-        tests = {
-            preset: make_split(preset, args.test_snr_db, args.test_examples_per_pair, seed + TEST_SEED_OFFSET)[:2]
-            for preset in args.test_presets
-        }
+        tests = {}
+        for preset in args.test_presets:
+            test_rails, test_labels, _ = make_split(preset, args.test_snr_db, args.test_examples_per_pair, seed + TEST_SEED_OFFSET)
+            tests[preset] = (model_input(test_rails, args.input), test_labels)
         for train_preset in args.train_presets:
             rails, labels, _ = make_split(train_preset, args.train_snr_db, args.examples_per_pair, seed)
+            rails = model_input(rails, args.input)
             model = train(rails, labels, seed, args.epochs, args.batch_size)
             for test_preset, (test_rails, test_labels) in tests.items():
                 predictions = predict(model, test_rails)

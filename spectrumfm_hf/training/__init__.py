@@ -40,7 +40,7 @@ from .data import (
     split_stream_for_process,
     window_rows,
 )
-from .distributed import DeepSpeedLaunchError, deepspeed_on_cpu_options
+from .distributed import DeepSpeedLaunchError, FSDPDeviceError, deepspeed_on_cpu_options
 from .few_shot import FEW_SHOT_FRACTIONS, FewShotError, few_shot_subset
 from .metrics import METRIC_NAMES, MetricNameError, classification_compute_metrics, load_metric, metric_path
 from .model_interface import LORA_TARGET_MODULES, MODEL_INPUT_NAMES, task_head_modules
@@ -52,6 +52,7 @@ __all__ = [
     "ADAPTATION_MODES",
     "AdaptationError",
     "DeepSpeedLaunchError",
+    "FSDPDeviceError",
     "ParameterCount",
     "TaskAdapterSet",
     "adapt_model",

@@ -25,6 +25,10 @@ class DeepSpeedLaunchError(ValueError):
     """A DeepSpeed run on CPU was started without a launcher."""
 
 
+class FSDPDeviceError(ValueError):
+    """FSDP was asked for by the launcher, but the run trains on the CPU, where accelerate does not shard."""
+
+
 CONFIGURED_STATE = "use_configured_state"
 
 _cpu_state_configured = False
@@ -96,3 +100,18 @@ def keep_configured_state(overrides: dict[str, Any]) -> dict[str, Any]:
     settings = overrides.get("accelerator_config") or {}
     settings = settings.to_dict() if hasattr(settings, "to_dict") else dict(settings)
     return {**overrides, "use_cpu": False, "accelerator_config": {**settings, CONFIGURED_STATE: True}}
+
+
+def check_fsdp_device(device: str) -> None:
+    """Refuse an FSDP launch (``ACCELERATE_USE_FSDP``) of a run that trains on ``device`` ``"cpu"``.
+
+    accelerate turns FSDP on only for accelerator devices: on CPU processes an FSDP configuration
+    would train as plain data parallelism (or, with ``use_cpu=False``, as unsynchronised single
+    processes) without saying so.
+    """
+    if device == "cpu" and os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true":
+        raise FSDPDeviceError(
+            "the launcher asks for FSDP, but this run trains on the CPU, where accelerate does not shard "
+            "(it would train unsharded); launch with examples/accelerate/multi_cpu_ddp.yaml for data "
+            "parallelism, and add --deepspeed examples/deepspeed/zero3.json to shard on CPU processes"
+        )

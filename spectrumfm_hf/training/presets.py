@@ -13,6 +13,7 @@ from typing import Any
 
 from transformers import TrainingArguments
 
+from .distributed import check_fsdp_device
 from .model_interface import SYMBOL_MASK_NAME
 from .precision import PrecisionChoice, choose_precision
 
@@ -117,6 +118,7 @@ def preset_training_arguments(
     if task not in ("pretraining", "classification", "anomaly"):
         raise PresetError(f"task must be 'pretraining', 'classification' or 'anomaly', got {task!r}")
     precision = choose_precision() if precision is None else precision
+    check_fsdp_device(precision.device)
     settings: dict[str, Any] = dict(
         output_dir=output_dir,
         eval_strategy="epoch",

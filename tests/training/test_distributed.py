@@ -14,7 +14,14 @@ from accelerate.commands.config.config_args import load_config_from_file
 from transformers import TrainingArguments
 
 from spectrumfm_hf import SpectrumFMForPretraining
-from spectrumfm_hf.training.distributed import DeepSpeedLaunchError, deepspeed_on_cpu_options, option_value
+from spectrumfm_hf.training import PrecisionChoice, preset_training_arguments
+from spectrumfm_hf.training.distributed import (
+    DeepSpeedLaunchError,
+    FSDPDeviceError,
+    check_fsdp_device,
+    deepspeed_on_cpu_options,
+    option_value,
+)
 
 from ..conftest import tiny_config
 
@@ -115,3 +122,12 @@ def test_option_values_are_read_in_both_spellings():
     assert option_value(["--deepspeed", "a.json"], "--deepspeed") == "a.json"
     assert option_value(["--deepspeed=a.json", "--deepspeed", "b.json"], "--deepspeed") == "b.json"
     assert option_value(["--deepspeed_x", "a.json"], "--deepspeed") is None
+
+
+def test_an_fsdp_launch_of_a_cpu_run_is_refused_rather_than_trained_unsharded(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
+    with pytest.raises(FSDPDeviceError, match="accelerate does not shard"):
+        preset_training_arguments(str(tmp_path), precision=PrecisionChoice("fp32", "cpu", "test"))
+    check_fsdp_device("cuda")
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "false")
+    check_fsdp_device("cpu")
