@@ -7,6 +7,11 @@ Prints one JSON line per setting: examples/s, seconds per step, the share of ste
 waiting for data (feature extraction and masking included), peak RSS (each setting runs in a
 process of its own, so the peak is its own) and the precision chosen from the hardware.
 Compare speeds only within one run, as ratios: other load on the machine shifts them all.
+
+``--allocator`` sets what glibc does with freed memory: ``keep`` it for reuse (the default,
+fastest: see ``spectrumfm_hf.performance.tune_cpu_allocator``), ``return`` it to the kernel at
+once, so that the peak RSS follows the memory the step really holds (compare memory this
+way), or leave glibc's ``default``. Every line names the allocator it ran with.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ import json
 import subprocess
 import sys
 
-from spectrumfm_hf.performance import tune_cpu_allocator
+from spectrumfm_hf.performance import return_freed_memory, tune_cpu_allocator
 from spectrumfm_hf.training.benchmark import BENCHMARK_JOBS, BenchmarkSetting, run_benchmark
 from spectrumfm_hf.training.presets import PRESETS
+
+
+ALLOCATOR_POLICIES = {"keep": tune_cpu_allocator, "return": return_freed_memory, "default": lambda: False}
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -28,6 +36,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch_size", type=int, default=None, help="Captures per step; each preset's own when unset.")
     parser.add_argument("--steps", type=int, default=5, help="Measured steps per setting.")
     parser.add_argument("--warmup_steps", type=int, default=1, help="Steps run first and not measured.")
+    parser.add_argument("--allocator", choices=sorted(ALLOCATOR_POLICIES), default="keep",
+                        help="What glibc does with freed memory: keep it (fastest), return it (compare memory), or its default.")
     parser.add_argument("--in_process", action="store_true", help="Measure the first setting here (used for the per-setting processes).")
     return parser.parse_args(argv)
 
@@ -35,15 +45,16 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_arguments(argv)
     if args.in_process:
-        tune_cpu_allocator()
+        applied = ALLOCATOR_POLICIES[args.allocator]()
         record = run_benchmark(BenchmarkSetting(args.jobs[0], args.presets[0], args.batch_size, args.steps, args.warmup_steps))
+        record["allocator"] = args.allocator if applied or args.allocator == "default" else "default (not glibc)"
         print(json.dumps(record))
         return [record]
     records = []
     for preset in args.presets:
         for job in args.jobs:
             command = [sys.executable, __file__, "--in_process", "--jobs", job, "--presets", preset,
-                       "--steps", str(args.steps), "--warmup_steps", str(args.warmup_steps)]
+                       "--steps", str(args.steps), "--warmup_steps", str(args.warmup_steps), "--allocator", args.allocator]
             if args.batch_size:
                 command += ["--batch_size", str(args.batch_size)]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout

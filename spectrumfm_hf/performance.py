@@ -32,6 +32,20 @@ _M_MMAP_THRESHOLD = -3
 _MAX_MMAP_THRESHOLD = 32 * 2**20
 
 
+def _glibc_mallopt():
+    """glibc's ``mallopt`` with its argument types set, or None where there is none (macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return None
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return mallopt
+
+
 def tune_cpu_allocator(top_pad_bytes: int = 512 * 2**20) -> bool:
     """Keep freed memory in the process for reuse (glibc only); return whether it was applied.
 
@@ -42,18 +56,30 @@ def tune_cpu_allocator(top_pad_bytes: int = 512 * 2**20) -> bool:
     Args:
         top_pad_bytes: extra bytes requested from the kernel each time the heap grows.
     """
-    if not sys.platform.startswith("linux"):
+    mallopt = _glibc_mallopt()
+    if mallopt is None:
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     applied = mallopt(_M_MMAP_THRESHOLD, _MAX_MMAP_THRESHOLD)
     applied &= mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
     applied &= mallopt(_M_TOP_PAD, int(min(top_pad_bytes, 2**31 - 1)))
+    return bool(applied)
+
+
+def return_freed_memory(mmap_threshold_bytes: int = 64 * 2**10) -> bool:
+    """Hand freed memory back to the kernel at once (glibc only); return whether it was applied.
+
+    The opposite of :func:`tune_cpu_allocator`: blocks from ``mmap_threshold_bytes`` up are
+    mapped and unmapped one by one and the heap is trimmed on every free, so the resident size
+    follows the memory the process really holds. Slower (fresh pages on every large
+    allocation), it is how memory is compared: with freed memory kept, the peak resident size
+    also counts how much a step allocates and frees, and how scattered that is.
+    """
+    mallopt = _glibc_mallopt()
+    if mallopt is None:
+        return False
+    applied = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold_bytes))
+    applied &= mallopt(_M_TRIM_THRESHOLD, 0)
+    applied &= mallopt(_M_TOP_PAD, 0)
     return bool(applied)
 
 
