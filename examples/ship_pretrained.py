@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 BASE_NAME = "spectrumfm-small"
+DEFAULT_RUNS_DIR = "runs/shipped"
 HUB_NAMESPACE = "spectrumfm"
 SEED = 0
 
@@ -92,7 +93,8 @@ def add_benefit_section(card_path: Path, benefit_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs_dir", default="runs/shipped", help="Folder of the training runs.")
+    parser.add_argument("--runs_dir", default=DEFAULT_RUNS_DIR,
+                        help="Folder of the training runs; the cards' commands name the default instead.")
     parser.add_argument("--only", nargs="*", default=None, help="Adapter names to build (all when unset).")
     parser.add_argument("--no_ship", action="store_true", help="Train and evaluate only; install nothing.")
     parser.add_argument("--benefit", default=None,
@@ -116,13 +118,17 @@ def main(argv: list[str] | None = None) -> None:
     from spectrumfm_hf.hub import ship_artefact
 
     base_repo = f"{HUB_NAMESPACE}/{BASE_NAME}"
-    shipped = [ship_artefact("model", base_dir, BASE_NAME, description=DESCRIPTIONS["base"], repo_id=base_repo)]
+    # The cards show the commands as this script runs them by default, whatever folder they ran in.
+    folders = {str(runs): DEFAULT_RUNS_DIR}
+    shipped = [ship_artefact("model", base_dir, BASE_NAME, description=DESCRIPTIONS["base"], repo_id=base_repo,
+                             command_folders=folders)]
     if args.benefit is not None:
         add_benefit_section(shipped[0] / "README.md", Path(args.benefit))
     for suffix, (task, folder) in adapter_dirs.items():
         name = f"{BASE_NAME}-{suffix}"
         shipped.append(ship_artefact("adapter", folder / "adapter", name, description=DESCRIPTIONS[task],
-                                     repo_id=f"{HUB_NAMESPACE}/{name}", base_name=BASE_NAME, base_repo_id=base_repo))
+                                     repo_id=f"{HUB_NAMESPACE}/{name}", base_name=BASE_NAME, base_repo_id=base_repo,
+                                     command_folders=folders))
     print(json.dumps([str(path) for path in shipped], indent=2))
 
 

@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import tempfile
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
@@ -665,6 +666,7 @@ def ship_artefact(
     base_name: str | None = None,
     base_repo_id: str | None = None,
     max_weight_bytes: int = MAX_SHIPPED_WEIGHT_BYTES,
+    command_folders: Mapping[str, str] | None = None,
 ) -> Path:
     """Install a trained model or adapter with its card into the package, as ``pretrained/<name>/``.
 
@@ -682,6 +684,9 @@ def ship_artefact(
         base_name: for an adapter, the shipped name of its base model.
         base_repo_id: for an adapter, the Hub repository of its base model (the card's ``base_model``).
         max_weight_bytes: the largest weights file accepted, in bytes.
+        command_folders: folders of the build machine in the recorded command mapped to the ones
+            a reader would pass (``{"/scratch/runs": "runs/shipped"}``), in the card and in the
+            shipped ``run_metrics.json``, so that the command can be run again elsewhere.
     """
     if kind not in _SHIPPED_FILES:
         raise HubError(f"kind must be one of {tuple(_SHIPPED_FILES)}, got {kind!r}")
@@ -691,6 +696,10 @@ def ship_artefact(
         raise HubError(f"an adapter needs base_name and base_repo_id, got {base_name!r} and {base_repo_id!r}")
     source = check_hub_folder(kind, source)
     run = read_run_metrics(source / RUN_METRICS_FILENAME)
+    command = run.training.command
+    for folder, portable in (command_folders or {}).items():
+        command = command.replace(folder.rstrip("/") + "/", portable.rstrip("/") + "/")
+    run = dataclasses.replace(run, training=dataclasses.replace(run.training, command=command))
     files = sorted({path for pattern in _SHIPPED_FILES[kind] for path in source.glob(pattern)})
     for weights in (path for path in files if path.suffix == ".safetensors"):
         if weights.stat().st_size > max_weight_bytes:
@@ -709,6 +718,7 @@ def ship_artefact(
             adapter_config = json.loads((staging / "adapter_config.json").read_text(encoding="utf-8"))
             adapter_config["base_model_name_or_path"] = base_name
             (staging / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n")
+        write_run_metrics(run, staging)
         card.save(staging / "README.md")
     return pretrained_path(name)
 

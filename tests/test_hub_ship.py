@@ -94,3 +94,17 @@ def test_artefact_without_run_metrics_is_refused(package_root, tmp_path):
 def test_artefact_name_must_be_a_plain_lower_case_name(package_root, trained_model):
     with pytest.raises(HubError, match="name must be lower-case"):
         ship_artefact("model", trained_model, "../escape", description="d", repo_id="o/m")
+
+
+def test_shipped_command_names_portable_folders_in_the_card_and_the_run_metrics(package_root, trained_model):
+    record = json.loads((trained_model / "run_metrics.json").read_text())
+    record["training"]["command"] = "spectrumfm pretrain --output-dir /scratch/build/runs/spectrumfm-tiny --seed 0"
+    (trained_model / "run_metrics.json").write_text(json.dumps(record))
+    folder = ship_artefact("model", trained_model, "spectrumfm-tiny", description="Tiny.", repo_id="org/spectrumfm-tiny",
+                           command_folders={"/scratch/build/runs": "runs/shipped"})
+    expected = "spectrumfm pretrain --output-dir runs/shipped/spectrumfm-tiny --seed 0"
+    assert json.loads((folder / "run_metrics.json").read_text())["training"]["command"] == expected
+    card = (folder / "README.md").read_text()
+    assert expected in card and "/scratch/build" not in card
+    # The run's own record is left as it was.
+    assert "/scratch/build/runs" in (trained_model / "run_metrics.json").read_text()
