@@ -1,6 +1,7 @@
 """The benchmark harness plans cells, stores each as it finishes and, rerun, skips what is stored."""
 
 import dataclasses
+import hashlib
 
 import pytest
 
@@ -198,3 +199,16 @@ def test_filters_matching_no_cell_are_refused(tmp_path, no_training):
 def test_seed_lists_must_be_distinct_non_negative_integers(tmp_path, seeds, no_training):
     with pytest.raises(BenchmarkArgumentError, match="seeds must be distinct non-negative integers"):
         run_benchmark("micro", tmp_path, seeds=seeds, log=lambda line: None)
+
+
+def test_resuming_with_another_encoder_is_refused(tmp_path):
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    (encoder / "model.safetensors").write_bytes(b"first weights")
+    first = harness.encoder_record(encoder, "spectrumfm-small")
+    assert first == {"name": "spectrumfm-small", "weights_sha256": hashlib.sha256(b"first weights").hexdigest()}
+    harness._check_same_encoder(tmp_path, first)
+    harness._check_same_encoder(tmp_path, first)  # the same encoder resumes
+    (encoder / "model.safetensors").write_bytes(b"rebuilt weights")
+    with pytest.raises(BenchmarkArgumentError, match="holds SpectrumFM cells of encoder 'spectrumfm-small' with weights"):
+        harness._check_same_encoder(tmp_path, harness.encoder_record(encoder, "spectrumfm-small"))

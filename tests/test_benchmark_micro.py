@@ -1,6 +1,7 @@
 """The ``micro`` profile end to end: every experiment trains, is scored and lands in tables, CSV and figures."""
 
 import csv
+import hashlib
 import json
 
 import numpy as np
@@ -43,7 +44,9 @@ def micro_run(tmp_path_factory):
 def test_micro_pretrains_its_encoder_once_as_a_cell_of_its_own(micro_run):
     output, manifest = micro_run
     assert (output / "encoder" / "config.json").is_file()
-    assert manifest["encoder"] == str(output / "encoder")
+    weights = (output / "encoder" / "model.safetensors").read_bytes()
+    assert manifest["encoder"] == {"name": "pre-trained in this folder", "weights_sha256": hashlib.sha256(weights).hexdigest()}
+    assert json.loads((output / harness.ENCODER_RECORD).read_text()) == manifest["encoder"]
     record = CellStore(output).get(harness.PRETRAINING_KEY)
     assert record["result"]["validation_losses"]
 

@@ -13,6 +13,7 @@ Layout of the output folder::
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
 import shutil
@@ -192,6 +193,39 @@ def _check_same_profile(output: Path, profile: BenchmarkProfile) -> None:
         )
 
 
+ENCODER_RECORD = "encoder.json"
+
+
+def encoder_record(folder: Path, shipped_name: str | None) -> dict[str, Any]:
+    """What identifies the encoder of the SpectrumFM cells: its name and the SHA-256 of its weights."""
+    digest = hashlib.sha256()
+    with open(folder / "model.safetensors", "rb") as weights:
+        for block in iter(lambda: weights.read(2**20), b""):
+            digest.update(block)
+    return {"name": shipped_name or "pre-trained in this folder", "weights_sha256": digest.hexdigest()}
+
+
+def _check_same_encoder(output: Path, record: dict[str, Any]) -> None:
+    """Record the encoder in ``output/encoder.json`` on first use; refuse to resume with another.
+
+    Stored SpectrumFM cells were fine-tuned from the recorded encoder: adding cells of another
+    (a rebuilt shipped base, say) would put unlike results side by side under one name. Cells
+    stored before the record existed are taken to be of the encoder recorded first.
+    """
+    recorded = output / ENCODER_RECORD
+    if not recorded.is_file():
+        write_json_atomically(recorded, record)
+        return
+    previous = json.loads(recorded.read_text(encoding="utf-8"))
+    if previous.get("weights_sha256") != record["weights_sha256"]:
+        raise BenchmarkArgumentError(
+            f"output_dir {os.fspath(output)!r} holds SpectrumFM cells of encoder {previous.get('name')!r} with weights "
+            f"sha256 {str(previous.get('weights_sha256'))[:12]}..., but encoder {record['name']!r} now has "
+            f"{record['weights_sha256'][:12]}...; delete the SpectrumFM cells and {ENCODER_RECORD} to recompute them, "
+            "or give this run its own folder"
+        )
+
+
 def run_benchmark(
     profile_name: str,
     output_dir: str | os.PathLike[str],
@@ -243,6 +277,10 @@ def run_benchmark(
         )
     if any(key.model in (*SPECTRUMFM_MODELS, SPECTRUMFM_RECONSTRUCTION) for key in cells):
         context.encoder_folder = ensure_encoder(context, store)
+        if context.encoder_folder is not None:
+            encoder = encoder_record(context.encoder_folder, profile.shipped_encoder
+                                     if context.encoder_folder.name == profile.shipped_encoder else None)
+            _check_same_encoder(output, encoder)
     for key in cells:
         _store_cell(store, key, context, lambda key=key: compute_cell(key, context))
     shutil.rmtree(output / "work", ignore_errors=True)
@@ -264,7 +302,7 @@ def run_benchmark(
         ],
         "package_version": __version__,
         "hardware": hardware_description(context.precision),
-        "encoder": None if context.encoder_folder is None else os.fspath(context.encoder_folder),
+        "encoder": None if context.encoder_folder is None else json.loads((output / ENCODER_RECORD).read_text()),
         "cells_computed_this_run": context.computed,
         "cells_skipped_as_stored": context.skipped,
         "cell_wall_s": {CellKey(**record["key"]).name: record["wall_s"] for record in records},
