@@ -5,6 +5,8 @@ Layout of the output folder::
     cells/<task>/<data set>/<model>/seed-S_labels-P.json   one finished cell each
     data/<task>/<data set>/seed-S/                         the splits of each (data set, seed)
     encoder/                                               the pre-trained encoder (when none ships)
+    encoder.json                                           its name and weights digest (resumes must match)
+    profile.json                                           the profile's settings (resumes must match)
     tables/  tables.md, table2_amc.md, ..., results.csv
     figures/ fig3_*.png ... fig11_*.png
     manifest.json                                          command, seeds, version, hardware, times
