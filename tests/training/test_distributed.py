@@ -131,3 +131,35 @@ def test_an_fsdp_launch_of_a_cpu_run_is_refused_rather_than_trained_unsharded(mo
     check_fsdp_device("cuda")
     monkeypatch.setenv("ACCELERATE_USE_FSDP", "false")
     check_fsdp_device("cpu")
+
+
+def test_deepspeed_on_cpu_options_configure_the_state_and_keep_other_accelerator_settings(monkeypatch):
+    from accelerate import PartialState
+
+    from spectrumfm_hf.training import distributed
+
+    started = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    monkeypatch.delenv("ACCELERATE_USE_DEEPSPEED", raising=False)
+    monkeypatch.setattr(PartialState, "__init__", lambda self, **options: started.append(options))
+    monkeypatch.setattr(distributed, "_cpu_state_configured", False)
+    options = deepspeed_on_cpu_options(
+        ["--deepspeed", "zero2.json", "--accelerator_config", json.dumps({"dispatch_batches": False})]
+    )
+    assert started == [{"backend": "gloo"}] and os.environ["ACCELERATE_USE_DEEPSPEED"] == "true"
+    assert options[:2] == ["--use_cpu", "false"] and options[2] == "--accelerator_config"
+    assert json.loads(options[3]) == {"dispatch_batches": False, "use_configured_state": True}
+    # TrainingArguments pop the flag when they read it; arguments remade from them get it back.
+    kept = distributed.keep_configured_state({"accelerator_config": {"dispatch_batches": False}, "use_cpu": True})
+    assert kept == {"accelerator_config": {"dispatch_batches": False, "use_configured_state": True}, "use_cpu": False}
+    with pytest.raises(ValueError, match="--accelerator_config must be a JSON object"):
+        deepspeed_on_cpu_options(["--deepspeed", "zero2.json", "--accelerator_config", "[1]"])
+
+
+def test_runs_without_deepspeed_on_cpu_keep_their_overrides(monkeypatch):
+    from spectrumfm_hf.training import distributed
+
+    monkeypatch.setattr(distributed, "_cpu_state_configured", False)
+    overrides = {"accelerator_config": {"dispatch_batches": False}}
+    assert distributed.keep_configured_state(overrides) is overrides
