@@ -141,7 +141,9 @@ def test_deepspeed_on_cpu_options_configure_the_state_and_keep_other_accelerator
     started = []
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setenv("LOCAL_RANK", "0")
-    monkeypatch.delenv("ACCELERATE_USE_DEEPSPEED", raising=False)
+    # setenv (not delenv, which records nothing for an unset variable) so that teardown removes
+    # the value the call sets: later tests would otherwise take every run for a DeepSpeed one.
+    monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", "false")
     monkeypatch.setattr(PartialState, "__init__", lambda self, **options: started.append(options))
     monkeypatch.setattr(distributed, "_cpu_state_configured", False)
     options = deepspeed_on_cpu_options(
