@@ -10,15 +10,19 @@ Both arms get the same data, steps and LoRA settings; only the encoder's startin
 differ. Each run is ``examples/finetune.py`` with the arguments printed beside its result, and
 a finished run is not repeated when the command is run again.
 
-Writes ``<output_dir>/pretraining_benefit.json`` (every run's summary and the mean and standard
-deviation per arm) and ``pretraining_benefit.md`` (the table).
+Writes ``<output_dir>/pretraining_benefit.json`` (every run's summary, the mean and standard
+deviation per arm, the SHA-256 of the pre-trained weights, the CPU and its feature flags) and
+``pretraining_benefit.md`` (the table). Paths in them are relative to the repository root, where
+the recorded commands run, so that the files hold no machine's absolute paths.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -26,10 +30,17 @@ import numpy as np
 
 METRIC = "test_accuracy_snr_ge_10db"
 ARMS = ("pretrained", "random")
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def finetune_arguments(arm: str, seed: int, args: argparse.Namespace, output_dir: Path) -> list[str]:
-    """The ``examples/finetune.py`` command line of one run."""
+def repository_relative(path: str | os.PathLike[str]) -> str:
+    """``path`` relative to the repository root, the folder the recorded commands run from."""
+    return Path(os.path.relpath(Path(path).resolve(), REPOSITORY)).as_posix()
+
+
+def finetune_arguments(arm: str, seed: int, args: argparse.Namespace, output_dir: str | os.PathLike[str],
+                       pretrained_model: str) -> list[str]:
+    """The ``examples/finetune.py`` command line of one run, writing to ``output_dir``."""
     argv = [
         "--task", "amc", "--adaptation", "lora", "--preset", "small-cpu",
         "--few_shot_fraction", str(args.label_fraction), "--seed", str(seed),
@@ -38,7 +49,7 @@ def finetune_arguments(arm: str, seed: int, args: argparse.Namespace, output_dir
     if args.num_train_epochs is not None:
         argv += ["--num_train_epochs", str(args.num_train_epochs)]
     if arm == "pretrained":
-        argv += ["--pretrained_model", args.pretrained_model]
+        argv += ["--pretrained_model", pretrained_model]
     return argv
 
 
@@ -48,14 +59,16 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace) -> dict:
 
     output_dir = Path(args.output_dir) / f"{arm}-seed{seed}"
     summary_path = output_dir / "finetuning_summary.json"
-    argv = finetune_arguments(arm, seed, args, output_dir)
     if summary_path.is_file():
         summary = json.loads(summary_path.read_text())
     else:
-        summary = finetune(argv)
-    return {"arm": arm, "seed": seed, "command": "python examples/finetune.py " + " ".join(argv),
+        summary = finetune(finetune_arguments(arm, seed, args, output_dir, args.pretrained_model))
+    recorded = finetune_arguments(arm, seed, args, repository_relative(output_dir),
+                                  repository_relative(args.pretrained_model))
+    return {"arm": arm, "seed": seed, "command": "python examples/finetune.py " + " ".join(recorded),
             "accuracy_snr_ge_10db": float(summary["test"][METRIC]),
-            "accuracy": float(summary["test"]["test_accuracy"]), "wall_s": float(summary["wall_s"])}
+            "accuracy": float(summary["test"]["test_accuracy"]), "wall_s": float(summary["wall_s"]),
+            "precision": summary["precision"]["precision"]}
 
 
 def table(runs: list[dict], args: argparse.Namespace) -> tuple[dict, str]:
@@ -80,6 +93,14 @@ def table(runs: list[dict], args: argparse.Namespace) -> tuple[dict, str]:
     return per_arm, "\n".join(lines) + "\n"
 
 
+def measured_on(result: dict) -> str:
+    """The CPU and precision a ``pretraining_benefit.json`` records (older files lack the precision)."""
+    # Older files hold the CPU's model inside the repr of its CPUFeatures.
+    model = re.search(r"model_name='([^']*)'", str(result.get("cpu_features", "")))
+    cpu = result.get("cpu_model") or (model.group(1) if model else result.get("cpu", "CPU not recorded"))
+    return f"{cpu}, {result['precision']}" if "precision" in result else f"{cpu}, precision not recorded"
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output_dir", required=True, help="Folder of the runs and the result files.")
@@ -96,14 +117,19 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     runs = [run_arm(arm, seed, args) for seed in args.seeds for arm in ARMS]
     per_arm, markdown = table(runs, args)
+    from spectrumfm_hf.benchmarks.harness import encoder_record
     from spectrumfm_hf.performance import cpu_features
 
+    features = cpu_features()
     result = {"runs": runs, "per_arm": per_arm, "label_fraction": args.label_fraction, "seeds": args.seeds,
-              "pretrained_model": args.pretrained_model, "cpu": platform.processor() or platform.machine(),
-              "cpu_features": cpu_features(), "wall_s_this_invocation": time.perf_counter() - start}
+              "pretrained_model": repository_relative(args.pretrained_model),
+              "pretrained_weights_sha256": encoder_record(Path(args.pretrained_model), None)["weights_sha256"],
+              "cpu": platform.processor() or platform.machine(), "cpu_model": features.model_name,
+              "cpu_features": sorted(features.flags), "precision": ", ".join(sorted({run["precision"] for run in runs})),
+              "wall_s_this_invocation": time.perf_counter() - start}
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "pretraining_benefit.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (output_dir / "pretraining_benefit.json").write_text(json.dumps(result, indent=2) + "\n")
     (output_dir / "pretraining_benefit.md").write_text(markdown)
     print(markdown)
     return result

@@ -80,13 +80,16 @@ def add_benefit_section(card_path: Path, benefit_dir: Path) -> None:
     """Append the pre-trained against random encoder comparison that ``examples/pretraining_benefit.py`` wrote."""
     from huggingface_hub import ModelCard
 
+    from pretraining_benefit import measured_on  # examples/pretraining_benefit.py, beside this script
+
     table = (benefit_dir / "pretraining_benefit.md").read_text(encoding="utf-8")
+    result = json.loads((benefit_dir / "pretraining_benefit.json").read_text(encoding="utf-8"))
     card = ModelCard.load(card_path)
     card.text = card.text.rstrip() + (
         "\n\n## Does pre-training help?\n\nThe same LoRA fine-tuning budget from this encoder and from a "
         "randomly initialised one of the same configuration, measured by "
         "`python examples/pretraining_benefit.py --output_dir runs/pretraining-benefit` "
-        f"(on 2 CPU cores, fp32):\n\n{table}"
+        f"({measured_on(result)}):\n\n{table}"
     )
     card.save(card_path)
 

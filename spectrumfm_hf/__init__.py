@@ -2,15 +2,19 @@
 
 Importing the package registers the ``"spectrumfm"`` model type with transformers' Auto
 classes (``AutoConfig``, ``AutoModel``, ``AutoModelForPreTraining``,
-``AutoModelForSequenceClassification``, ``AutoFeatureExtractor``), in either import order::
+``AutoModelForSequenceClassification``, ``AutoFeatureExtractor``) and the
+``"iq-classification"`` and ``"iq-anomaly-detection"`` tasks with ``transformers.pipeline``,
+in either import order::
 
     import spectrumfm_hf
-    from transformers import AutoModel
+    from transformers import AutoModel, pipeline
     model = AutoModel.from_pretrained("folder/with/a/spectrumfm/config")
+    classify = pipeline("iq-classification", model="folder/of/a/task/model/or/adapter")
 
 The import itself is cheap (no torch, no transformers): public names are imported on first
-use, and the registration runs as soon as ``transformers.models.auto`` is imported, or at once
-if it already is. That keeps ``spectrumfm --help`` and argument errors instant.
+use, and each registration runs as soon as the transformers module it extends is imported
+(``transformers.models.auto``, ``transformers.pipelines``), or at once if it already is. That
+keeps ``spectrumfm --help`` and argument errors instant.
 """
 
 from __future__ import annotations
@@ -106,11 +110,23 @@ def _register_auto_classes() -> None:
     AutoFeatureExtractor.register(SpectrumFMConfig, SpectrumFMFeatureExtractor, exist_ok=True)
 
 
-# The registration waits for transformers' Auto package, and then until no transformers module nor
-# one of our own model modules is still executing: importing ``transformers.modeling_utils`` (or
-# our modeling module) pulls in ``transformers.models.auto`` half-way, and registering at that
-# moment would re-enter the half-initialised module.
-_AUTO_PACKAGE = "transformers.models.auto"
+def _register_pipelines() -> None:
+    """Register the ``iq-*`` tasks with transformers' ``PIPELINE_REGISTRY``: importing our pipelines does.
+
+    When that module is itself being imported (it imports ``transformers.pipelines``), this
+    import returns the half-executed module and does nothing: the module registers as it finishes.
+    """
+    importlib.import_module(f"{__name__}.pipelines")
+
+
+# Each registration waits for the transformers module it extends, and then until no transformers
+# module nor one of our own model modules is still executing: importing ``transformers.modeling_utils``
+# (or our modeling module) pulls in ``transformers.models.auto`` half-way, and registering at that
+# moment would re-enter the half-initialised module. Auto classes first: the pipelines load models.
+_REGISTRATIONS = {
+    "transformers.models.auto": _register_auto_classes,
+    "transformers.pipelines": _register_pipelines,
+}
 _MODEL_MODULES = frozenset(
     f"{__name__}.{module}"
     for module in ("configuration_spectrumfm", "feature_extraction_spectrumfm", "modeling_spectrumfm")
@@ -121,16 +137,18 @@ def _is_watched(fullname: str) -> bool:
     return fullname == "transformers" or fullname.startswith("transformers.") or fullname in _MODEL_MODULES
 
 
-class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
-    """Registers the Auto classes right after the last of the watched modules finishes executing.
+class _RegistrationHook(importlib.abc.MetaPathFinder):
+    """Runs each registration once the transformers module it extends is imported, right after
+    the last of the watched modules finishes executing.
 
     Watched: every transformers module and this package's model modules. The finder only
-    wraps their loaders (the real finders still find them) and removes itself once registered.
+    wraps their loaders (the real finders still find them) and removes itself once every
+    registration has run.
     """
 
     def __init__(self) -> None:
         self.executing: set[str] = set()
-        self.registered = False
+        self.pending = dict(_REGISTRATIONS)
         self.lock = threading.RLock()
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
@@ -150,18 +168,20 @@ class _AutoRegistrationHook(importlib.abc.MetaPathFinder):
 
     def register_when_ready(self) -> None:
         with self.lock:
-            if self.registered or self.executing or _AUTO_PACKAGE not in sys.modules:
+            if self.executing:
                 return
-            self.registered = True
-            if self in sys.meta_path:
+            # Taken off the list before running: a registration's own imports call back here.
+            ready = [self.pending.pop(module) for module in list(self.pending) if module in sys.modules]
+            if not self.pending and self in sys.meta_path:
                 sys.meta_path.remove(self)
-        _register_auto_classes()
+        for register in ready:
+            register()
 
 
 class _RegisterAfterExecution(importlib.abc.Loader):
     """A module's own loader, asking the hook to register once the module has executed."""
 
-    def __init__(self, loader: Any, hook: _AutoRegistrationHook, fullname: str) -> None:
+    def __init__(self, loader: Any, hook: _RegistrationHook, fullname: str) -> None:
         self.loader = loader
         self.hook = hook
         self.fullname = fullname
@@ -182,12 +202,10 @@ class _RegisterAfterExecution(importlib.abc.Loader):
         return getattr(self.loader, name)
 
 
-def _install_auto_registration() -> None:
-    hook = _AutoRegistrationHook()
-    if _AUTO_PACKAGE in sys.modules:
-        hook.register_when_ready()
-    else:
-        sys.meta_path.insert(0, hook)
+def _install_registration_hook() -> None:
+    hook = _RegistrationHook()
+    sys.meta_path.insert(0, hook)
+    hook.register_when_ready()  # what transformers has imported already is registered at once
 
 
-_install_auto_registration()
+_install_registration_hook()

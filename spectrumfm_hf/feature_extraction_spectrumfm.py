@@ -21,6 +21,10 @@ CONSTANT_WINDOW_MODES = ("fill", "error")
 REPRESENTATIONS = ("amplitude-phase", "iq")
 """Window representations: the paper's amplitude and phase (eq. 4-7), or the I and Q rails."""
 RETURN_TENSOR_TYPES = ("np", "pt")
+PADDING_SIDES = ("right",)
+"""Where a short last window's padding goes: after its real symbols, the only layout the models
+take (their ``attention_mask`` rows are ones, then zeros: the classifier and the next-slot head
+read each window's last real symbol)."""
 # Longest window accepted, in symbols (the paper's N is 128): one padded window of it is 12 MiB
 # of output, where an unbounded length would try to allocate whatever a config file asks for.
 MAX_WINDOW_LENGTH = 2**20
@@ -292,6 +296,9 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
             different ``sampling_rate`` are refused.
         padding_value (`float`, defaults to 0.0):
             Feature value of padded symbols, in [0, 1] like the features.
+        padding_side (`str`, defaults to `"right"`):
+            Where a short last window is padded: `"right"`, after its real symbols, the only
+            layout the models take; any other value is refused.
     """
 
     model_input_names = ["input_values", "attention_mask"]
@@ -309,15 +316,20 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         constant_tolerance: float = 1e-6,
         sampling_rate: float | None = None,
         padding_value: float = 0.0,
+        padding_side: str = "right",
         return_attention_mask: bool = True,
         **kwargs,
     ):
         kwargs.pop("feature_size", None)  # always 2 (amplitude, phase); saved by the base class
+        if not isinstance(padding_side, str) or padding_side not in PADDING_SIDES:
+            expected = "'right' (the models take padding after a window's real symbols, not before them)"
+            _CHECK.fail("padding_side", padding_side, expected, wrong_type=not isinstance(padding_side, str))
         super().__init__(
             feature_size=2,
             sampling_rate=_CHECK.real("sampling_rate", sampling_rate, 0.0, np.inf, True, True, optional=True),
             padding_value=_CHECK.real("padding_value", padding_value, 0.0, 1.0),
             return_attention_mask=_CHECK.flag("return_attention_mask", return_attention_mask),
+            padding_side=padding_side,
             **kwargs,
         )
         self.window_length = _CHECK.integer("window_length", window_length, MAX_WINDOW_LENGTH)
@@ -371,6 +383,7 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
             sampling_rate: sample rate of ``iq`` in Hz; checked against the extractor's own.
             return_window_positions: also return ``capture_index`` (W,) int64 (which capture
                 each window came from) and ``window_start`` (W,) int64 (its first sample there).
+                The models accept and ignore both, so the whole output can be passed to them.
 
         Returns:
             BatchFeature with ``input_values`` (W, N, 2) float32 and, unless the extractor was

@@ -557,8 +557,8 @@ def push_adapter(
     """Publish a PEFT task adapter with its head, task configuration and card in one commit.
 
     The folder is PEFT's own ``save_pretrained`` (LoRA weights and the ``modules_to_save`` head)
-    plus the task model's ``config.json`` (label names and count, needed to rebuild the head
-    before ``PeftModel.from_pretrained``). PEFT's ``push_to_hub`` would commit its files alone and
+    plus the task model's ``config.json`` (its class, label names and count, needed to rebuild the
+    head before ``PeftModel.from_pretrained``). PEFT's ``push_to_hub`` would commit its files alone and
     the card and configuration in further commits; one commit keeps the repository consistent.
 
     Args:
@@ -571,6 +571,8 @@ def push_adapter(
         commit_message: the commit message.
         token: a Hub token.
     """
+    from .training.adaptation import save_task_config
+
     adapter_name = peft_model.active_adapter
     adapter_config = peft_model.peft_config[adapter_name]
     saved_base = adapter_config.base_model_name_or_path
@@ -583,7 +585,7 @@ def push_adapter(
         finally:
             adapter_config.base_model_name_or_path = saved_base
         adapter_folder = Path(folder) if adapter_name == "default" else Path(folder) / adapter_name
-        peft_model.get_base_model().config.save_pretrained(adapter_folder)
+        save_task_config(peft_model, adapter_folder)
         card.save(adapter_folder / "README.md")
         return push_folder(
             "adapter", adapter_folder, repo_id, private=private,

@@ -1,9 +1,10 @@
 """Transformers pipelines for IQ captures: ``"iq-classification"`` and ``"iq-anomaly-detection"``.
 
-Importing this module registers both tasks with transformers' ``PIPELINE_REGISTRY`` (the package
-import stays cheap, so the registration waits for this import)::
+Importing this module registers both tasks with transformers' ``PIPELINE_REGISTRY``; ``import
+spectrumfm_hf`` imports it as soon as ``transformers.pipelines`` is imported, so the package
+import is enough (and stays cheap)::
 
-    import spectrumfm_hf.pipelines  # registers the tasks
+    import spectrumfm_hf
     from transformers import pipeline
 
     classify = pipeline("iq-classification", model="folder/of/a/model/or/adapter")
@@ -332,9 +333,10 @@ def adapter_base_path(adapter_folder: str | os.PathLike[str]) -> str:
 
 
 def model_task(model_folder: str | os.PathLike[str]) -> str:
-    """The pipeline task a saved model or adapter folder serves, read from its ``config.json``
-    (an adapter's own, else its base's): anomaly detection for an anomaly-detection architecture
-    or a calibrated threshold, classification otherwise."""
+    """The pipeline task a saved model or adapter folder serves, read from the architecture its
+    ``config.json`` names (an adapter's own, else its base's): anomaly detection for
+    ``SpectrumFMForAnomalyDetection``, classification otherwise; an encoder without a task head
+    is refused."""
     folder = Path(model_folder)
     if not folder.is_dir():
         raise SpectrumFMInputError(f"model folder {os.fspath(folder)!r} does not exist or is not a folder")
@@ -348,18 +350,19 @@ def model_task(model_folder: str | os.PathLike[str]) -> str:
             f"{os.fspath(config_path)}: expected a model's config.json: {error}"
         ) from error
     architectures = config.get("architectures") or []
-    is_adapter = (folder / ADAPTER_CONFIG_NAME).is_file()
-    if (
-        not is_adapter
-        and architectures
-        and set(architectures) <= {"SpectrumFMModel", "SpectrumFMForPretraining"}
-    ):
+    if architectures and set(architectures) <= {"SpectrumFMModel", "SpectrumFMForPretraining"}:
         # Loading it as a task model would give a randomly initialised head without a word.
+        if (folder / ADAPTER_CONFIG_NAME).is_file():
+            raise SpectrumFMInputError(
+                f"{os.fspath(config_path)} names a pre-trained encoder ({', '.join(architectures)}), not the "
+                f"task model of the adapter in {os.fspath(folder)!r}; save the adapter with "
+                "spectrumfm_hf.training.save_task_adapter, which writes its task model's config.json"
+            )
         raise SpectrumFMInputError(
             f"{os.fspath(folder)!r} holds a pre-trained encoder ({', '.join(architectures)}) without a task "
             "head; fine-tune it for a task first, or pass the folder of a task model or adapter"
         )
-    if SpectrumFMForAnomalyDetection.__name__ in architectures or config.get("anomaly_threshold") is not None:
+    if SpectrumFMForAnomalyDetection.__name__ in architectures:
         return ANOMALY_DETECTION_TASK
     return CLASSIFICATION_TASK
 

@@ -1,9 +1,39 @@
-"""Shared fixtures: tiny SpectrumFM configurations that run in milliseconds on a CPU."""
+"""Shared fixtures: tiny SpectrumFM configurations that run in milliseconds on a CPU, and the precisions to test in."""
 
 import pytest
 import torch
 
 from spectrumfm_hf import SpectrumFMConfig
+from spectrumfm_hf.performance import PRECISION_ENVIRONMENT_VARIABLE, cpu_features
+
+
+def bf16_units_missing() -> str | None:
+    """Why bf16 cannot be tested at speed here (a CPU without AVX512-BF16 or AMX), or None where it can."""
+    features = cpu_features()
+    if features.amx_bf16 or features.avx512_bf16:
+        return None
+    return (f"bf16: {features.model_name} has neither AVX512-BF16 nor AMX (no avx512_bf16 or amx_bf16 in its flags), "
+            "so bf16 would be emulated, tens of times slower")
+
+
+PRECISIONS_UNDER_TEST = (
+    "fp32",
+    pytest.param("bf16", marks=pytest.mark.skipif(bf16_units_missing() is not None, reason=str(bf16_units_missing()))),
+)
+"""fp32 everywhere, bf16 where the CPU has bf16 units: the precisions figures must agree in across code paths."""
+
+
+@pytest.fixture(params=PRECISIONS_UNDER_TEST)
+def forced_precision(request, monkeypatch) -> str:
+    """Runs the test once per precision of :data:`PRECISIONS_UNDER_TEST`, forced through ``SPECTRUMFM_PRECISION``."""
+    monkeypatch.setenv(PRECISION_ENVIRONMENT_VARIABLE, request.param)
+    return request.param
+
+
+@pytest.fixture
+def automatic_precision(monkeypatch) -> None:
+    """No ``SPECTRUMFM_PRECISION``: for tests of the hardware's own choice, also in a suite run under a forced one."""
+    monkeypatch.delenv(PRECISION_ENVIRONMENT_VARIABLE, raising=False)
 
 
 def tiny_config(**overrides) -> SpectrumFMConfig:

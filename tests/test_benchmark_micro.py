@@ -8,9 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scipy.stats import gamma
+
 from spectrumfm_hf.benchmarks import harness
+from spectrumfm_hf.benchmarks.data import task_splits
 from spectrumfm_hf.benchmarks.harness import run_benchmark
+from spectrumfm_hf.benchmarks.profiles import get_profile
 from spectrumfm_hf.benchmarks.store import CellKey, CellStore
+from spectrumfm_hf.data.tasks.sensing import NOMINAL_NOISE_POWER
 
 EXPECTED_FIGURES = [
     "fig3_accuracy_vs_snr_rml2016.10a.png",
@@ -115,8 +120,17 @@ def test_micro_scores_the_anomaly_detectors_per_interference_type(micro_run):
 def test_micro_energy_detector_reports_its_false_alarm_rate_at_the_nominal_noise_threshold(micro_run):
     output, _ = micro_run
     result = CellStore(output).get(CellKey("ss", "ss", "energy-detector"))["result"]
-    assert result["false_alarm_probability_target"] == 0.1
-    assert 0.0 <= result["false_alarm_rate"] <= 1.0 and result["train_windows"] == 0
+    assert result["false_alarm_probability_target"] == 0.1 and result["train_windows"] == 0
+    # The threshold on the mean power of N noise samples of the nominal power: the upper 10 %
+    # point of Gamma(N, power / N), learnt from no data.
+    test = task_splits("ss", "ss", get_profile("micro"), 0, output).test
+    iq = np.asarray(test["iq"], dtype=np.float64)
+    vacant = iq[np.asarray(test["label"]) == 0]
+    num_samples = iq.shape[1]
+    threshold = gamma.isf(0.1, a=num_samples, scale=NOMINAL_NOISE_POWER / num_samples)
+    mean_power = (vacant**2).sum(axis=-1).mean(axis=-1)
+    assert len(vacant) > 0
+    assert result["false_alarm_rate"] == pytest.approx(np.mean(mean_power > threshold))
 
 
 def test_micro_classifiers_select_on_validation_and_record_accuracy_per_epoch(micro_run):

@@ -68,16 +68,23 @@ def test_a_missing_data_dir_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "data_set, classes", [("rml2016.10a", 11), ("rml2018.01a", 24), ("sigmf-lab_capture", 2)]
+    "data_set, classes, windows",
+    [
+        # 11 classes x 3 SNRs x 5 captures of 128 samples; 4 frames of 1024 samples cut in 8;
+        # 10 recordings of 256 samples cut in 2.
+        ("rml2016.10a", 11, 165),
+        ("rml2018.01a", 24, 32),
+        ("sigmf-lab_capture", 2, 20),
+    ],
 )
 def test_real_files_are_split_into_model_windows_with_their_own_class_names(
-    data_dir, tmp_path, data_set, classes
+    data_dir, tmp_path, data_set, classes, windows
 ):
     real = next(found for found in discover_real_data(data_dir) if found.data_set == data_set)
     splits = task_splits(real.task, data_set, get_profile("micro"), 0, tmp_path / "out", real)
     assert splits.source == str(real.path) and len(splits.class_names) == classes
-    rows = len(splits.train) + len(splits.validation) + len(splits.test)
-    assert rows > 0 and splits.train[0]["iq"].shape == (128, 2)
+    assert len(splits.train) + len(splits.validation) + len(splits.test) == windows
+    assert {np.asarray(split["iq"]).shape[1:] for split in (splits.train, splits.validation, splits.test)} == {(128, 2)}
 
 
 def test_benchmark_on_a_real_rml2016_pickle_trains_and_scores_it(data_dir, tmp_path):
@@ -109,5 +116,13 @@ def test_a_recording_without_snr_is_benchmarked_and_left_off_the_snr_axis(tmp_pa
         "micro", output, only=["wtc/sigmf-unrated/cnn2"], data_dir=folder, log=lambda line: None
     )
     result = CellStore(output).get(CellKey("wtc", "sigmf-unrated", "cnn2"))["result"]
-    assert 0.0 <= result["accuracy"] <= 1.0
+    # Benchmarked: trained on 70 % of the 20 windows and scored on the 20 % held out.
+    assert result["train_windows"] == 14 and result["class_names"] == ["lte", "wifi"]
+    (test_windows,) = result["accuracy_per_snr"]["count"]
+    assert test_windows == 4 and result["accuracy"] * test_windows == pytest.approx(round(result["accuracy"] * test_windows))
+    # Off the SNR axis: its windows have no SNR, no confusion at -4/0/4 dB and no accuracy-vs-SNR figure.
+    assert np.isnan(result["accuracy_per_snr"]["snr_db"]).all()
+    assert result["accuracy_per_snr"]["accuracy"] == [result["accuracy"]]
+    assert result["confusion_at_snr"] == {}
     assert "figures/fig8_wtc_accuracy_vs_snr_sigmf-unrated.png" not in manifest["figures"]
+    assert "figures/fig7_accuracy_per_epoch_sigmf-unrated.png" in manifest["figures"]

@@ -13,7 +13,12 @@ PREDICTIONS = np.array([0, 2, 2, 0, 1, 1, 0, 1])
 def test_classification_report_scores_accuracy_and_weighted_f1():
     report = classification_report(np.eye(3)[PREDICTIONS], REFERENCES, SNR_DB, 3)
     assert report["accuracy"] == pytest.approx(6 / 8)
-    assert 0 < report["f1"] <= 1 and {"precision", "recall"} <= set(report)
+    # Per class (support 3, 3, 2): precision 1, 2/3, 1/2; recall 1, 2/3, 1/2; F1 1, 2/3, 1/2.
+    # Weighted by support each is 6/8; the unweighted (macro) F1 would be 13/18.
+    assert report["precision"] == pytest.approx((3 * 1 + 3 * 2 / 3 + 2 * 1 / 2) / 8)
+    assert report["recall"] == pytest.approx(6 / 8)
+    assert report["f1"] == pytest.approx((3 * 1 + 3 * 2 / 3 + 2 * 1 / 2) / 8)
+    assert report["f1"] != pytest.approx(13 / 18)
 
 
 def test_classification_report_gives_accuracy_at_each_snr():
@@ -25,7 +30,10 @@ def test_classification_report_gives_accuracy_at_each_snr():
 def test_classification_report_counts_confusions_at_minus_four_zero_and_four_db_over_every_class():
     confusion = classification_report(np.eye(3)[PREDICTIONS], REFERENCES, SNR_DB, 3)["confusion_at_snr"]
     assert set(confusion) == {"-4", "0", "4"}
+    # Rows are true classes, columns predictions; a class absent at an SNR keeps its row of zeros.
     assert confusion["-4"] == [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
+    assert confusion["0"] == [[1, 0, 0], [0, 0, 0], [0, 0, 1]]
+    assert confusion["4"] == [[0, 0, 0], [0, 1, 0], [0, 1, 0]]
 
 
 def test_detection_report_keeps_the_roc_scores_at_minus_four_db_and_their_auc():

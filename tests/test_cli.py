@@ -11,6 +11,7 @@ import spectrumfm_hf
 
 from spectrumfm_hf.cli import build_parser, main
 from spectrumfm_hf.commands import COMMANDS
+from spectrumfm_hf.commands.arguments import CommandParser
 
 
 def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
@@ -41,7 +42,7 @@ def test_version_option_prints_the_package_version(capsys):
     assert capsys.readouterr().out == f"spectrumfm_hf {spectrumfm_hf.__version__}\n"
 
 
-def test_demo_reports_shapes_the_precision_chosen_and_timing(capsys, monkeypatch):
+def test_demo_reports_shapes_the_precision_chosen_and_timing(capsys, monkeypatch, automatic_precision):
     from spectrumfm_hf import performance
 
     no_bf16 = performance.CPUFeatures(model_name="Test CPU", flags=frozenset({"avx2"}))
@@ -116,6 +117,27 @@ def test_invalid_argument_is_a_one_line_usage_error_naming_it(capsys, arguments,
         main(arguments)
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == f"spectrumfm {arguments[0]}: error: argument {argument}: expected {expected}\n"
+
+
+def test_every_subcommand_refuses_abbreviated_options():
+    for name, parser in subcommand_parsers().items():
+        assert isinstance(parser, CommandParser) and parser.allow_abbrev is False, f"spectrumfm {name} expands abbreviations"
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["demo", "--repeat", "2"], "--repeat: abbreviated options are not accepted; write --repeats in full"),
+        (["generate", "wtc", "--output", "x", "--num", "5"],
+         "--num: abbreviated options are not accepted; write --num-examples or --num-samples or --num-proc in full"),
+        (["env", "--js"], "--js: abbreviated options are not accepted; write --json in full"),
+    ],
+)
+def test_abbreviated_option_is_a_one_line_usage_error_naming_the_full_option(capsys, arguments, expected):
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"spectrumfm {arguments[0]}: error: {expected}\n"
 
 
 def test_unknown_generator_is_a_one_line_usage_error_listing_the_generators(capsys):

@@ -15,9 +15,10 @@ from transformers import pipeline
 from spectrumfm_hf import SpectrumFMFeatureExtractor, SpectrumFMForSequenceClassification
 from spectrumfm_hf.cli import main
 from spectrumfm_hf.commands.predict import RAW_FORMAT_NAMES
+from spectrumfm_hf.performance import choose_precision
 from spectrumfm_hf.pipelines import CLASSIFICATION_TASK, RAW_FORMATS
 
-from .conftest import tiny_config
+from .conftest import PRECISIONS_UNDER_TEST, tiny_config
 
 WINDOW = 32
 
@@ -73,14 +74,36 @@ def test_predict_file_prints_one_json_line_per_block(model_folder, cu8_recording
     assert lines[1]["windows"][0]["start_time_s"] == pytest.approx(128e-6)
 
 
-def test_predict_file_labels_match_the_pipeline_on_the_whole_file(model_folder, cu8_recording, capsys):
+def test_predict_file_labels_match_the_pipeline_on_the_whole_file(
+    forced_precision, model_folder, cu8_recording, capsys
+):
     assert main(["predict", str(cu8_recording), "--model", str(model_folder), "--block-windows", "3"]) == 0
-    whole = pipeline(CLASSIFICATION_TASK, model=str(model_folder))(str(cu8_recording))
+    with choose_precision(device="cpu").autocast():
+        whole = pipeline(CLASSIFICATION_TASK, model=str(model_folder))(str(cu8_recording))
     assert _labels(_lines(capsys.readouterr().out)) == [window["label"] for window in whole["windows"]]
 
 
+def _window_scores(windows: list[dict]) -> np.ndarray:
+    return np.array([window["score"] for window in windows])
+
+
+@pytest.mark.parametrize("precision", PRECISIONS_UNDER_TEST)
+def test_predict_computes_in_the_precision_it_is_given(precision, model_folder, cu8_recording, capsys):
+    assert main(["predict", str(cu8_recording), "--model", str(model_folder), "--precision", precision]) == 0
+    scores = _window_scores([window for line in _lines(capsys.readouterr().out) for window in line["windows"]])
+    whole = {}
+    for computed_in in ("fp32", "bf16"):
+        with choose_precision(computed_in, device="cpu").autocast():
+            windows = pipeline(CLASSIFICATION_TASK, model=str(model_folder))(str(cu8_recording))["windows"]
+            whole[computed_in] = _window_scores(windows)
+    other = {"fp32": "bf16", "bf16": "fp32"}[precision]
+    # bf16 moves these near-uniform class probabilities by about 5e-5; one precision, by nothing.
+    assert np.abs(scores - whole[precision]).max() < 1e-7
+    assert np.abs(scores - whole[other]).max() > 1e-5
+
+
 def test_predict_stdin_through_a_pipe_gives_the_labels_of_the_whole_file(
-    model_folder, cu8_recording, capsys, monkeypatch
+    forced_precision, model_folder, cu8_recording, capsys, monkeypatch
 ):
     read_end, write_end = os.pipe()
     data = cu8_recording.read_bytes()
@@ -99,7 +122,8 @@ def test_predict_stdin_through_a_pipe_gives_the_labels_of_the_whole_file(
     writer.join()
     streamed = _lines(capsys.readouterr().out)
     assert status == 0
-    whole = pipeline(CLASSIFICATION_TASK, model=str(model_folder))(str(cu8_recording))
+    with choose_precision(device="cpu").autocast():
+        whole = pipeline(CLASSIFICATION_TASK, model=str(model_folder))(str(cu8_recording))
     assert _labels(streamed) == [window["label"] for window in whole["windows"]]
     streamed_scores = [window["score"] for line in streamed for window in line["windows"]]
     assert streamed_scores == pytest.approx([window["score"] for window in whole["windows"]], abs=1e-5)

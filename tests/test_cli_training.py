@@ -117,6 +117,30 @@ def test_bad_argument_is_a_one_line_usage_error(arguments, expected, tmp_path, c
     assert expected in error_line(capsys)
 
 
+@pytest.mark.parametrize("command", ["pretrain", "finetune"])
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--learning_r", "5e-4"], "--learning_r: abbreviated options are not accepted; write --learning_rate in full"),
+        (["--learning_r=5e-4"], "--learning_r: abbreviated options are not accepted; write --learning_rate in full"),
+        (["--window-len", "64"], "--window-len: abbreviated options are not accepted; write --window-length in full"),
+    ],
+)
+def test_abbreviated_option_is_refused_rather_than_overridden_by_the_preset(command, arguments, expected, tmp_path, capsys):
+    assert run([command, "--output-dir", str(tmp_path / "run"), *arguments]) == 2
+    assert error_line(capsys) == f"spectrumfm {command}: error: {expected}\n"
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_training_arguments_option_that_prefixes_a_recipe_option_is_not_an_abbreviation(tmp_path):
+    from spectrumfm_hf.commands.finetune import finetune_command_parser
+    from spectrumfm_hf.commands.pretrain import parse_training_command
+
+    args = finetune_command_parser().parse_args(["--output-dir", str(tmp_path), "--data_seed", "3", "--learning_rate", "5e-4"])
+    script_args, training_args = parse_training_command(recipes.FinetuningScriptArguments, args)
+    assert (training_args.data_seed, script_args.data_seed_offset, training_args.learning_rate) == (3, 0, 5e-4)
+
+
 def test_amc_data_presets_on_the_command_line_are_the_generators():
     from spectrumfm_hf.data.tasks.amc import AMC_PRESETS
 

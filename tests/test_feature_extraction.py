@@ -1,5 +1,8 @@
 """SpectrumFMFeatureExtractor: eq. 4-7, windowing, input forms, errors, persistence."""
 
+import json
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -140,6 +143,35 @@ def test_drop_mode_with_only_short_captures_says_why():
 def test_invalid_options_raise(options, named):
     with pytest.raises(SpectrumFMInputError, match=named):
         SpectrumFMFeatureExtractor(**options)
+
+
+def test_right_padding_puts_a_short_last_windows_padding_after_its_samples():
+    extractor = SpectrumFMFeatureExtractor(window_length=8, padding_side="right")
+    out = extractor(np.exp(1j * np.arange(11) * 0.3))
+    assert out["attention_mask"].tolist() == [[1] * 8, [1, 1, 1, 0, 0, 0, 0, 0]]
+    assert np.all(out["input_values"][1, 3:] == 0.0)
+
+
+@pytest.mark.parametrize("side", ["left", "RIGHT", "both"])
+def test_padding_side_other_than_right_is_refused_naming_the_supported_side(side):
+    expected = ("padding_side must be 'right' (the models take padding after a window's real symbols, "
+                "not before them)")
+    with pytest.raises(SpectrumFMInputError, match=rf"{re.escape(expected)}, got '{side}'"):
+        SpectrumFMFeatureExtractor(padding_side=side)
+
+
+def test_padding_side_that_is_not_a_string_is_a_type_error():
+    with pytest.raises(SpectrumFMInputTypeError, match="padding_side must be 'right'"):
+        SpectrumFMFeatureExtractor(padding_side=None)
+
+
+def test_a_saved_config_asking_for_left_padding_is_refused_on_load(tmp_path):
+    SpectrumFMFeatureExtractor().save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "preprocessor_config.json").read_text())
+    assert saved["padding_side"] == "right"
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps({**saved, "padding_side": "left"}))
+    with pytest.raises(SpectrumFMInputError, match="padding_side must be 'right'.*got 'left'"):
+        SpectrumFMFeatureExtractor.from_pretrained(tmp_path)
 
 
 def test_mismatched_sampling_rate_is_refused():

@@ -167,7 +167,10 @@ def test_push_adapter_commits_peft_files_head_config_and_card(hub, tmp_path):
     assert set(commit.files) == {"adapter_config.json", "adapter_model.safetensors", "config.json",
                                  "configuration_spectrumfm.py", "README.md"}
     assert json.loads(commit.files["adapter_config.json"])["base_model_name_or_path"] == "org/base"
-    assert len(json.loads(commit.files["config.json"])["id2label"]) == 3
+    task_config = json.loads(commit.files["config.json"])
+    assert len(task_config["id2label"]) == 3
+    # The task model's class, not the base's (a SpectrumFMModel here).
+    assert task_config["architectures"] == ["SpectrumFMForSequenceClassification"]
     assert hub.created["org/amc"] == ("model", True)
 
 

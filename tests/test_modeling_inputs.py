@@ -2,10 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from spectrumfm_hf import (
+    SpectrumFMFeatureExtractor,
     SpectrumFMForAnomalyDetection,
     SpectrumFMForPretraining,
     SpectrumFMForSequenceClassification,
@@ -41,6 +43,43 @@ def test_the_next_slot_loss_cannot_be_changed_by_a_padded_symbol(config, windows
     after = model(changed, attention_mask=attention_mask, symbol_mask=symbol_mask)
     torch.testing.assert_close(after.next_slot_loss, before.next_slot_loss)
     torch.testing.assert_close(after.loss, before.loss)
+
+
+# ----------------------------------------------------------------------------- feature-extractor output
+
+
+@pytest.mark.parametrize(
+    "cls, field, shape",
+    [
+        (SpectrumFMModel, "last_hidden_state", (5, 32, 32)),
+        (SpectrumFMForPretraining, "reconstruction", (5, 32, 2)),
+        (SpectrumFMForSequenceClassification, "logits", (5, 3)),
+        (SpectrumFMForAnomalyDetection, "anomaly_score", (5,)),
+    ],
+)
+def test_the_feature_extractors_output_with_window_positions_is_taken_whole_and_the_positions_ignored(
+    cls, field, shape, config
+):
+    rng = np.random.default_rng(0)
+    captures = [rng.standard_normal(length) + 1j * rng.standard_normal(length) for length in (80, 40)]
+    extractor = SpectrumFMFeatureExtractor(window_length=32)
+    features = extractor(captures, return_tensors="pt", return_window_positions=True)
+    assert features["capture_index"].tolist() == [0, 0, 0, 1, 1]
+    assert features["window_start"].tolist() == [0, 32, 64, 0, 32]
+    model = cls(config).eval()
+
+    def forward(inputs):
+        # The pre-training model draws its symbol mask: the same draw for both calls.
+        seeded = {"generator": torch.Generator().manual_seed(0)} if cls is SpectrumFMForPretraining else {}
+        with torch.no_grad():
+            return model(**inputs, **seeded)
+
+    whole = forward(features)
+    without_positions = forward({name: features[name] for name in extractor.model_input_names})
+    assert whole[field].shape == shape
+    assert list(whole.keys()) == list(without_positions.keys())
+    for name, value in whole.items():
+        torch.testing.assert_close(value, without_positions[name], rtol=0, atol=0, msg=name)
 
 
 # ----------------------------------------------------------------------------- tensor kinds

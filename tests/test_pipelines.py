@@ -28,6 +28,7 @@ from spectrumfm_hf.pipelines import (
     model_task,
     read_capture,
 )
+from spectrumfm_hf.training.adaptation import save_task_adapter
 
 from .conftest import tiny_config
 
@@ -287,8 +288,7 @@ def test_adapter_with_its_task_config_loads_on_a_pretraining_checkpoint(tmp_path
         init_lora_weights=False,
     )
     adapted = get_peft_model(task_model, lora)
-    adapted.save_pretrained(tmp_path / "sensing")
-    adapted.get_base_model().config.save_pretrained(tmp_path / "sensing")
+    save_task_adapter(adapted, tmp_path / "sensing")
     iq = _capture(2 * WINDOW)
     features = SpectrumFMFeatureExtractor(window_length=WINDOW)(iq, return_tensors="pt")
     with torch.no_grad():
@@ -300,6 +300,26 @@ def test_adapter_with_its_task_config_loads_on_a_pretraining_checkpoint(tmp_path
     assert [w["score"] for w in result["windows"]] == pytest.approx(
         expected.max(-1).values.tolist(), abs=1e-5
     )
+
+
+def test_adapter_whose_config_names_the_pretraining_checkpoint_is_refused_naming_the_fix(tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    from spectrumfm_hf import SpectrumFMForPretraining
+
+    SpectrumFMForPretraining(tiny_config()).save_pretrained(tmp_path / "pretrained")
+    task_model = SpectrumFMForSequenceClassification.from_pretrained(tmp_path / "pretrained")
+    lora = LoraConfig(r=4, target_modules=["query"], modules_to_save=["classifier"])
+    adapted = get_peft_model(task_model, lora)
+    adapted.save_pretrained(tmp_path / "adapter")
+    # The base checkpoint's configuration, as it was loaded: it names SpectrumFMForPretraining.
+    adapted.get_base_model().config.save_pretrained(tmp_path / "adapter")
+    with pytest.raises(
+        ValueError,
+        match="names a pre-trained encoder .*SpectrumFMForPretraining.*, not the task model of the adapter "
+        ".*; save the adapter with spectrumfm_hf.training.save_task_adapter",
+    ):
+        model_task(tmp_path / "adapter")
 
 
 def test_importing_the_module_registers_both_tasks():

@@ -52,6 +52,27 @@ def test_quickstart_prints_the_accuracy_and_where_the_summary_is(quickstart_run)
     assert f"summary: {folder / 'summary.md'}" in out
 
 
+def test_quickstart_prints_one_line_per_epoch_and_keeps_every_metric_in_the_run_folders(quickstart_run):
+    folder, out = quickstart_run
+    assert not [line for line in out.splitlines() if line.startswith("{")], out
+    pretraining = json.loads((folder / "pretrain" / "trainer_state.json").read_text())["log_history"]
+    finetuning = json.loads((folder / "amc-lora" / "trainer_state.json").read_text())["log_history"]
+    untrained, pretrained = [entry for entry in pretraining if "eval_loss" in entry]
+    (evaluation,) = [entry for entry in finetuning if "eval_loss" in entry]
+    pretraining_loss = [entry["loss"] for entry in pretraining if "loss" in entry][-1]
+    finetuning_loss = [entry["loss"] for entry in finetuning if "loss" in entry][-1]
+    expected = [
+        f"epoch 0/1 (untrained): validation loss {untrained['eval_loss']:.4f}",
+        f"epoch 1/1: training loss {pretraining_loss:.4f}, validation loss {pretrained['eval_loss']:.4f}",
+        f"epoch 1/1: training loss {finetuning_loss:.4f}, validation loss {evaluation['eval_loss']:.4f}, "
+        f"accuracy {100 * evaluation['eval_accuracy']:.1f} %, "
+        f"accuracy at SNR >= 10 dB {100 * evaluation['eval_accuracy_snr_ge_10db']:.1f} %",
+    ]
+    assert [line for line in out.splitlines() if line.startswith("epoch ")] == expected
+    # The printed line is a digest of the full evaluation, kept in the run folder.
+    assert {"eval_f1", "eval_precision", "eval_recall", "eval_accuracy_snr_10db"} <= set(evaluation)
+
+
 def test_quickstart_records_the_command_that_repeats_it(from_scratch):
     record = json.loads((from_scratch / "amc-lora" / "adapter" / "run_metrics.json").read_text())
     assert record["training"]["command"] == "spectrumfm quickstart --seed 0 " + " ".join(TINY_BUDGET) + " --from-scratch"

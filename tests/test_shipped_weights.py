@@ -11,9 +11,19 @@ from peft import PeftModel
 from safetensors import safe_open
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForSequenceClassification
 
-from spectrumfm_hf import SpectrumFMForAnomalyDetection, SpectrumFMForPretraining
-from spectrumfm_hf.hub import resolve_pretrained
+from spectrumfm_hf import (
+    SpectrumFMForAnomalyDetection,
+    SpectrumFMForPretraining,
+    SpectrumFMForSequenceClassification,
+)
 from spectrumfm_hf.cli import main
+from spectrumfm_hf.data.labels import (
+    RML2016_10A_CLASSES,
+    RML2018_01A_CLASSES,
+    SS_CLASS_NAMES,
+    TECHNOLOGY_CLASSES,
+)
+from spectrumfm_hf.data.tasks.anomaly import AnomalyDetectionGenerator
 from spectrumfm_hf.pipelines import make_pipeline
 from spectrumfm_hf.pretrained import PIPELINE_DEFAULTS, available_pretrained, pretrained_path
 
@@ -22,6 +32,17 @@ SHIPPED = available_pretrained()
 ADAPTERS = [name for name in SHIPPED if (pretrained_path(name) / "adapter_config.json").is_file()]
 # The package promises its shipped weights stay small enough to install with it.
 MAX_WEIGHT_BYTES = 8 * 2**20
+
+CLASSIFIER_CLASS = SpectrumFMForSequenceClassification.__name__
+ANOMALY_CLASS = SpectrumFMForAnomalyDetection.__name__
+# Each shipped classifier adapter and its label names, in label order.
+CLASSIFIER_LABELS = {
+    "spectrumfm-small-amc-rml2016": RML2016_10A_CLASSES,
+    "spectrumfm-small-amc-rml2018": RML2018_01A_CLASSES,
+    "spectrumfm-small-ss": SS_CLASS_NAMES,
+    "spectrumfm-small-wtc": TECHNOLOGY_CLASSES,
+}
+ANOMALY_ADAPTER = "spectrumfm-small-ad"
 
 needs_base = pytest.mark.skipif(BASE not in SHIPPED, reason=f"{BASE} is not installed with the package")
 
@@ -75,30 +96,72 @@ def test_shipped_card_states_the_measured_figures_of_its_run(name):
         assert card.data.base_model == f"spectrumfm/{BASE}"
 
 
+def shipped(names) -> list:
+    return [
+        pytest.param(name, marks=pytest.mark.skipif(name not in SHIPPED, reason=f"{name} is not installed"))
+        for name in names
+    ]
+
+
+def capture_inputs() -> dict:
+    return AutoFeatureExtractor.from_pretrained(pretrained_path(BASE))(capture(), return_tensors="pt")
+
+
+def test_every_shipped_adapter_is_a_known_classifier_or_the_anomaly_detector():
+    assert set(ADAPTERS) <= {*CLASSIFIER_LABELS, ANOMALY_ADAPTER}
+
+
 @pytest.mark.parametrize("name", ADAPTERS)
-def test_shipped_adapter_loads_on_its_shipped_base_and_changes_its_outputs(name):
+def test_shipped_adapter_config_names_the_task_model_it_was_trained_as(name):
+    expected = ANOMALY_CLASS if name == ANOMALY_ADAPTER else CLASSIFIER_CLASS
+    adapter_config = json.loads((pretrained_path(name) / "adapter_config.json").read_text())
+    assert AutoConfig.from_pretrained(pretrained_path(name)).architectures == [expected]
+    # The class PEFT recorded wrapping when it saved the adapter.
+    assert adapter_config["auto_mapping"]["base_model_class"] == expected
+    assert adapter_config["base_model_name_or_path"] == BASE
+
+
+@needs_base
+@pytest.mark.parametrize("name", shipped(CLASSIFIER_LABELS))
+def test_shipped_classifier_adapter_gives_logits_over_its_own_labels(name):
+    # As the README loads it: the task config from the adapter, the weights from the base, then PEFT.
     folder = pretrained_path(name)
     config = AutoConfig.from_pretrained(folder)
-    is_anomaly = config.architectures[0] == SpectrumFMForAnomalyDetection.__name__
-    task_class = SpectrumFMForAnomalyDetection if is_anomaly else AutoModelForSequenceClassification
-    base_name = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]
-    assert base_name == BASE
     torch.manual_seed(0)
-    model = task_class.from_pretrained(resolve_pretrained(base_name), config=config).eval()
-    inputs = AutoFeatureExtractor.from_pretrained(pretrained_path(BASE))(capture(), return_tensors="pt")
+    classifier = AutoModelForSequenceClassification.from_pretrained(pretrained_path(BASE), config=config)
+    classifier.eval()
+    inputs = capture_inputs()
+    with torch.no_grad():
+        random_head = classifier(**inputs).logits
+        logits = PeftModel.from_pretrained(classifier, folder).eval()(**inputs).logits
+    labels = CLASSIFIER_LABELS[name]
+    assert type(classifier).__name__ == CLASSIFIER_CLASS
+    assert [config.id2label[index] for index in range(config.num_labels)] == list(labels)
+    assert config.label2id == {label: index for index, label in enumerate(labels)}
+    assert logits.shape == (8, len(labels))
+    assert torch.isfinite(logits).all()
+    assert not torch.allclose(logits, random_head)
 
-    def scores(module):
-        with torch.no_grad():
-            output = module(**inputs)
-        return output.anomaly_score if is_anomaly else output.logits
 
-    before = scores(model)
-    after = scores(PeftModel.from_pretrained(model, folder).eval())
-    assert torch.isfinite(after).all()
-    assert after.shape == before.shape
-    assert not torch.allclose(after, before)
-    if not is_anomaly:
-        assert after.shape == (8, config.num_labels)
+@needs_base
+@pytest.mark.skipif(ANOMALY_ADAPTER not in SHIPPED, reason="the anomaly adapter is not installed")
+def test_shipped_anomaly_adapter_scores_windows_and_flags_them_with_its_calibrated_threshold():
+    folder = pretrained_path(ANOMALY_ADAPTER)
+    config = AutoConfig.from_pretrained(folder)
+    calibrated = json.loads((folder / "config.json").read_text())["anomaly_threshold"]
+    detector = SpectrumFMForAnomalyDetection.from_pretrained(pretrained_path(BASE), config=config)
+    detector = PeftModel.from_pretrained(detector, folder).eval()
+    # Eight one-window captures of the link it was calibrated on, then rectangular QPSK at 8
+    # samples per symbol (eight windows), which is unlike that link.
+    normal = AnomalyDetectionGenerator(num_samples=128, mode="normal").generate(1, np.arange(8))["iq"]
+    extractor = AutoFeatureExtractor.from_pretrained(pretrained_path(BASE))
+    with torch.no_grad():
+        output = detector(**extractor([*normal, capture()], return_tensors="pt"))
+    assert config.anomaly_score == "mahalanobis" and config.anomaly_false_alarm_rate == 0.01
+    assert detector.config.anomaly_threshold == calibrated
+    assert output.anomaly_score.shape == (16,) and torch.isfinite(output.anomaly_score).all()
+    assert torch.equal(output.is_anomaly, output.anomaly_score > calibrated)
+    assert output.is_anomaly.tolist() == [False] * 8 + [True] * 8
 
 
 needs_amc_adapter = pytest.mark.skipif(

@@ -236,6 +236,7 @@ def run_benchmark(
     data_dir: str | os.PathLike[str] | None = None,
     command_line: Sequence[str] | None = None,
     log: Callable[[str], None] = print,
+    precision: str | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the benchmark of profile ``profile_name`` into ``output_dir``; return the manifest.
 
@@ -250,9 +251,11 @@ def run_benchmark(
         data_dir: a folder of real files in their own layouts (see :func:`~.data.discover_real_data`).
         command_line: the command as typed, for the manifest.
         log: where progress lines go.
+        precision: ``"auto"``, ``"fp32"`` or ``"bf16"`` for every cell (see
+            :func:`~spectrumfm_hf.performance.choose_precision`); None reads ``SPECTRUMFM_PRECISION``.
     """
     from spectrumfm_hf import __version__
-    from spectrumfm_hf.training import choose_precision
+    from spectrumfm_hf.performance import choose_precision
 
     start = time.perf_counter()
     profile = get_profile(profile_name)
@@ -270,7 +273,7 @@ def run_benchmark(
     _check_same_profile(output, profile)
     store = CellStore(output)
     context = RunContext(
-        profile, output, {(found.task, found.data_set): found for found in real}, choose_precision(), log=log
+        profile, output, {(found.task, found.data_set): found for found in real}, choose_precision(precision), log=log
     )
     cells = [key for key in plan_cells(profile, seeds, real) if matches(key, filters)]
     if not cells:

@@ -25,8 +25,52 @@ def one_line(text: str, limit: int = 500) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def long_options(parser: argparse.ArgumentParser) -> list[str]:
+    """The ``--name`` option strings ``parser`` declares."""
+    return [option for action in parser._actions for option in action.option_strings
+            if option.startswith("--")]
+
+
+def abbreviation_error(arguments: list[str], known_options: list[str]) -> str | None:
+    """The error for the first of ``arguments`` that abbreviates one of ``known_options`` (None if none does).
+
+    Abbreviations are refused rather than expanded: a command line must mean the same once an
+    option sharing the prefix is added, and the training commands tell the options the user
+    wrote from those a preset fills by their full names.
+    """
+    known = set(known_options)
+    for argument in arguments:
+        name = argument.split("=", 1)[0]
+        if not name.startswith("--") or name in known:
+            continue
+        expansions = [option for option in known_options if option.startswith(name)]
+        if expansions:
+            return (f"{name}: abbreviated options are not accepted; write "
+                    f"{' or '.join(dict.fromkeys(expansions))} in full")
+    return None
+
+
 class CommandParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line on stderr (``--help`` shows the usage)."""
+    """An ``ArgumentParser`` whose errors are one line on stderr (``--help`` shows the usage).
+
+    It refuses abbreviated options (``--num-ex`` for ``--num-examples``) with an error naming the
+    full option; ``spectrumfm`` gives each subcommand a parser of this class.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        self.refuse_abbreviations(extras)
+        return namespace, extras
+
+    def refuse_abbreviations(self, arguments: list[str]) -> None:
+        """Exit with a usage error if one of ``arguments`` (those left unparsed) abbreviates an option here."""
+        message = abbreviation_error(arguments, long_options(self))
+        if message is not None:
+            self.error(message)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
@@ -121,3 +165,31 @@ def sample_rate_hz(text: str) -> float:
 def print_error(prog: str, message: str) -> None:
     """Report an error as argparse does: one line on stderr, after the command's name."""
     print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
+
+
+def add_precision_option(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--precision {auto,fp32,bf16}`` on a command that runs a model (default: ``SPECTRUMFM_PRECISION``)."""
+    from ..performance import PRECISION_ENVIRONMENT_VARIABLE, PRECISION_OPTIONS
+
+    parser.add_argument(
+        "--precision", choices=PRECISION_OPTIONS, default=None,
+        help="what the model computes in: auto follows the hardware (bf16 on a CUDA GPU with native bf16 or a "
+        "CPU with AMX, fp32 otherwise); fp32 or bf16 force one (bf16 warns where the hardware has no bf16 "
+        f"units). Default: ${PRECISION_ENVIRONMENT_VARIABLE}, else auto",
+    )
+
+
+def command_precision(args: argparse.Namespace, device: str | None = None):
+    """The :class:`~spectrumfm_hf.performance.PrecisionChoice` of a command's ``--precision`` (a bad
+    ``SPECTRUMFM_PRECISION`` is a usage error).
+
+    Args:
+        args: the parsed command line, with ``precision``.
+        device: ``"cpu"`` or ``"cuda"``; CUDA when torch sees a device, else the CPU, when None.
+    """
+    from ..performance import PrecisionError, choose_precision
+
+    try:
+        return choose_precision(args.precision, device)
+    except PrecisionError as error:
+        raise UsageError(str(error)) from None

@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..benchmarks.profiles import PROFILES
-from .arguments import UsageError, add_command_parser, non_negative_int
+from .arguments import UsageError, add_command_parser, add_precision_option, command_precision, non_negative_int
 
 
 def benchmark_command_parser(subparsers: argparse._SubParsersAction | None = None) -> argparse.ArgumentParser:
@@ -56,6 +56,7 @@ def benchmark_command_parser(subparsers: argparse._SubParsersAction | None = Non
         help="folder of real data files in their own layouts (RML2016 *10a*/*10b*/*04c* pickles, "
         "RML2018 *.hdf5, SigMF *.sigmf-meta) that replace or add to the generated sets",
     )
+    add_precision_option(parser)
     parser.set_defaults(func=benchmark_command)
     return parser
 
@@ -69,6 +70,8 @@ def command_line(args: argparse.Namespace) -> list[str]:
         words += ["--only", *args.only]
     if args.data_dir is not None:
         words += ["--data-dir", os.fspath(args.data_dir)]
+    if args.precision is not None:
+        words += ["--precision", args.precision]
     return words
 
 
@@ -78,6 +81,7 @@ def benchmark_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--seeds must be distinct, got {' '.join(map(str, args.seeds))}")
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
         raise UsageError(f"--data-dir must be an existing folder, got {args.data_dir!r}")
+    command_precision(args)  # a bad SPECTRUMFM_PRECISION answers before any cell runs
     from ..benchmarks.harness import BenchmarkArgumentError, check_filters, run_benchmark
 
     try:
@@ -92,6 +96,7 @@ def benchmark_command(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         command_line=command_line(args),
         log=lambda line: print(line, file=sys.stderr),
+        precision=args.precision,
     )
     print(
         f"{len(manifest['cells_computed_this_run'])} cells computed, {len(manifest['cells_skipped_as_stored'])} "

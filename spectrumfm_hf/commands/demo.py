@@ -1,4 +1,4 @@
-"""``spectrumfm demo``: the paper's model on one generated capture, with the precision the hardware suits."""
+"""``spectrumfm demo``: the paper's model on one generated capture, in the precision the hardware suits or ``--precision``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import statistics
 import time
 from typing import Callable
 
-from .arguments import add_command_parser, non_negative_int, positive_int
+from .arguments import add_command_parser, add_precision_option, command_precision, non_negative_int, positive_int
 
 # The demo's embedded defaults: the paper's model on one generated capture.
 DEMO_DEFAULTS = {
@@ -29,7 +29,7 @@ def demo_command_parser(subparsers: argparse._SubParsersAction | None = None) ->
         "build the model, window a generated capture, time a forward pass",
         "Build the paper's SpectrumFM encoder (randomly initialised), window one generated QPSK capture at "
         "10 dB SNR into 128-symbol features, and time the forward pass in fp32, and in bf16 autocast only "
-        "where the hardware runs bf16 fast (see `spectrumfm env`).",
+        "where the hardware runs bf16 fast (see `spectrumfm env`) or --precision bf16 asks for it.",
     )
     parser.add_argument(
         "--seed", type=non_negative_int, default=DEMO_DEFAULTS["seed"], help="seed of the capture and the weights"
@@ -50,6 +50,7 @@ def demo_command_parser(subparsers: argparse._SubParsersAction | None = None) ->
     parser.add_argument(
         "--repeats", type=positive_int, default=DEMO_DEFAULTS["repeats"], help="timed forward passes (median reported)"
     )
+    add_precision_option(parser)
     parser.set_defaults(func=demo_command)
     return parser
 
@@ -72,12 +73,11 @@ def demo_command(args: argparse.Namespace) -> int:
     from .. import SpectrumFMConfig, SpectrumFMFeatureExtractor, SpectrumFMModel
     from ..data import real_to_iq
     from ..data.registry import make_generator
-    from ..performance import preferred_dtype
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     print(f"spectrumfm demo: seed {args.seed}, {args.threads} CPU threads, torch {torch.__version__}")
-    precision = preferred_dtype("cpu")
+    precision = command_precision(args, "cpu")
     print(f"precision: {precision.dtype_name} ({precision.reason})")
 
     generator = make_generator(f"amc-{args.class_set}", args.capture_samples)
@@ -120,7 +120,7 @@ def demo_command(args: argparse.Namespace) -> int:
             "fp32_windows_per_second": round(windows / fp32, 1),
         }
         if precision.uses_bf16:
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with precision.autocast():
                 bf16 = _median_seconds(lambda: model(**features), args.repeats)
                 hidden_bf16 = model(**features).last_hidden_state.float()
             agreement = torch.nn.functional.cosine_similarity(hidden.flatten(), hidden_bf16.flatten(), dim=0).item()
@@ -131,7 +131,8 @@ def demo_command(args: argparse.Namespace) -> int:
             )
     print("forward pass (median of %d): %s" % (args.repeats, json.dumps(timing)))
     if not precision.uses_bf16:
-        print("bf16 autocast not timed: this CPU would run it slower than fp32")
+        print("bf16 autocast not timed: " + ("fp32 was forced" if precision.forced
+                                             else "this CPU would run it slower than fp32"))
     if not np.isfinite(hidden.numpy()).all():
         raise RuntimeError("the model produced non-finite embeddings")
     return 0

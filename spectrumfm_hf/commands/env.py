@@ -48,7 +48,7 @@ def environment_info() -> dict[str, Any]:
     import torch
 
     from .. import __version__
-    from ..performance import cpu_features, preferred_dtype
+    from ..performance import choose_precision, cpu_features
 
     features = cpu_features()
     info: dict[str, Any] = {
@@ -69,12 +69,12 @@ def environment_info() -> dict[str, Any]:
             "System RAM (GiB)": _system_memory_gib(),
         }
     )
-    cpu_precision = preferred_dtype("cpu", features)
+    cpu_precision = choose_precision(device="cpu")
     info["CPU precision"] = f"{cpu_precision.dtype_name} ({cpu_precision.reason})"
     if torch.cuda.is_available():
         info["GPU"] = ", ".join(torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count()))
         info["CUDA version"] = torch.version.cuda
-        gpu_precision = preferred_dtype("cuda", features)
+        gpu_precision = choose_precision(device="cuda")
         info["GPU precision"] = f"{gpu_precision.dtype_name} ({gpu_precision.reason})"
     else:
         info["GPU"] = "none"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from .arguments import UsageError, add_command_parser, non_negative_int, positive_int
+from .arguments import (
+    UsageError,
+    add_command_parser,
+    add_precision_option,
+    command_precision,
+    non_negative_int,
+    positive_int,
+)
 
 TASK_CHOICES = ("amc", "amc24", "wtc", "ss", "ad")  # spectrumfm_hf.training.recipes.TASKS, without importing torch
 AMC_PRESET_CHOICES = ("broad", "rml2016.10a-recipe", "torchsig", "clean")  # recipes.AMC_DATA_PRESETS, likewise
@@ -24,10 +31,14 @@ def evaluate_command_parser(subparsers: argparse._SubParsersAction | None = None
         "from its seed and split 70/10/20 as `spectrumfm finetune` splits it (by default with the first "
         "run's own data settings, so its test split is the one it never trained on). Writes "
         "evaluation.json (accuracy, weighted precision/recall/F1, accuracy per SNR, confusion matrix, ROC "
-        "AUC for ss; AUC per interference type and ISR for ad), run_metrics.json for `spectrumfm push`, "
-        "and PNGs: accuracy vs SNR (one line per model), confusion matrices, ROC curves, t-SNE of the "
+        "AUC for ss; AUC per interference type and ISR for ad), run_metrics.json for `spectrumfm push` "
+        "(run_metrics_NAME.json each when several) for the models whose fine-tuning run left its training "
+        "record, finetuning_summary.json, in their folder or the one around it (not the shipped adapters, "
+        "which carry their own run_metrics.json), and PNGs: accuracy vs SNR (one line per model), "
+        "confusion matrices, ROC curves, t-SNE of the "
         "encoder's embeddings and the loss curves of runs that kept their trainer_state.json. The "
-        "output folder appears whole.",
+        "models compute in the precision --precision chooses, as `spectrumfm finetune` does, so a run's "
+        "figures are its own where both choose the same; both files record it. The output folder appears whole.",
     )
     parser.add_argument("models", nargs="+", metavar="MODEL", help="folders of saved task models or adapters")
     parser.add_argument("--task", required=True, choices=TASK_CHOICES, help="the task the models were trained for")
@@ -46,6 +57,7 @@ def evaluate_command_parser(subparsers: argparse._SubParsersAction | None = None
                         help="modulation tasks: the AMC data preset to generate (default: the run's, else broad), "
                         "e.g. to score an adapter trained on the broad default on one recipe's data; not with --data")
     parser.add_argument("--min-snr-db", type=float, default=10.0, help="report accuracy at and above this SNR, dB")
+    add_precision_option(parser)
     parser.set_defaults(func=evaluate_command)
     return parser
 
@@ -110,6 +122,7 @@ def _generated_test_split(args: argparse.Namespace, first_summary: dict | None):
 def evaluate_command(args: argparse.Namespace) -> int:
     """Evaluate every model of ``args`` on one test split and write metrics and figures."""
     _check_arguments(args)
+    precision = command_precision(args)
     from ..io_utils import atomic_output_dir
     from ..training.evaluation import artefact_folder, evaluate_saved_runs, load_saved_run, run_summary
 
@@ -129,8 +142,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
         if args.task != "ad" and labels != len(class_names):
             raise UsageError(f"{run.artefact} classifies {labels} classes but --task {args.task} has "
                              f"{len(class_names)}; pass the --task it was trained for")
+    print(f"precision: {precision.precision} on {precision.device} ({precision.reason})")
+    for run in runs:
+        trained = ((run.summary or {}).get("precision") or {}).get("precision")
+        if trained in ("fp32", "bf16") and trained != precision.precision:
+            print(f"note: {run.name} was fine-tuned and scored in {trained}; figures in {precision.precision} differ "
+                  f"slightly from its own (pass --precision {trained} to reproduce them)")
     with atomic_output_dir(args.output_dir, overwrite=args.overwrite) as staging:
-        record = evaluate_saved_runs(runs, args.task, test, class_names, staging, data, min_snr_db=args.min_snr_db)
+        record = evaluate_saved_runs(runs, args.task, test, class_names, staging, data, min_snr_db=args.min_snr_db,
+                                     precision=precision)
     for name, metrics in record["models"].items():
         if args.task == "ad":
             print(f"{name}: test AUC {metrics['auc']:.3f} over {metrics['windows']} windows")
@@ -138,6 +158,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
             print(f"{name}: test accuracy at SNR >= {args.min_snr_db:g} dB "
                   f"{100 * metrics[f'accuracy_snr_ge_{args.min_snr_db:g}db']:.1f} %, "
                   f"{100 * metrics['accuracy']:.1f} % over all SNRs ({metrics['windows']} windows)")
-    print(f"wrote evaluation.json, {', '.join(sorted(record['figures'].values()))} to {args.output_dir} "
-          f"({data['how']})")
+    written = sorted(record["run_metrics"].values()) + sorted(record["figures"].values())
+    print(f"wrote evaluation.json, {', '.join(written)} to {args.output_dir} ({data['how']})")
+    untrained = [name for name in record["models"] if name not in record["run_metrics"]]
+    if untrained:
+        print(f"no run_metrics.json for {', '.join(untrained)}: no finetuning_summary.json (the training record "
+              "a card states) in the model's folder or the one around it")
     return 0

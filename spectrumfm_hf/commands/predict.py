@@ -8,7 +8,15 @@ import os
 import sys
 from typing import Any, Callable, Iterator, TextIO
 
-from .arguments import UsageError, add_command_parser, finite_float, positive_int, sample_rate_hz
+from .arguments import (
+    UsageError,
+    add_command_parser,
+    add_precision_option,
+    command_precision,
+    finite_float,
+    positive_int,
+    sample_rate_hz,
+)
 
 STDIN = "-"
 RAW_FORMAT_NAMES = (
@@ -74,6 +82,7 @@ def predict_command_parser(subparsers: argparse._SubParsersAction | None = None)
         "once the input has ended",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    add_precision_option(parser)
     parser.set_defaults(func=predict_command)
     return parser
 
@@ -203,6 +212,7 @@ def predict_command(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         options["threshold"] = args.threshold
     pipe = make_pipeline(args.model, task=task, **options)
+    precision = command_precision(args, pipe.device.type)
     # Only for files: a stream has no length, and its lines already show its pace.
     progress = (
         None
@@ -219,12 +229,14 @@ def predict_command(args: argparse.Namespace) -> int:
     results = predict_stream(pipe, read_with_progress, args.block_windows, sample_rate=rate)
     source = "standard input" if args.input == STDIN else args.input
     try:
-        if args.output is None:
-            _write_lines(results, sys.stdout, source)
-        else:
-            with atomic_output_dir(args.output, overwrite=args.overwrite) as staging:
-                with open(staging / PREDICTIONS_FILE, "w", encoding="utf-8") as sink:
-                    blocks = _write_lines(results, sink, source)
+        # The pipeline computes as the lines are drawn from it, inside this context.
+        with precision.autocast():
+            if args.output is None:
+                _write_lines(results, sys.stdout, source)
+            else:
+                with atomic_output_dir(args.output, overwrite=args.overwrite) as staging:
+                    with open(staging / PREDICTIONS_FILE, "w", encoding="utf-8") as sink:
+                        blocks = _write_lines(results, sink, source)
     finally:
         if progress is not None:
             progress.close()

@@ -20,10 +20,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..io_utils import OutputExistsError
-from .arguments import CommandParser, UsageError, add_command_parser, non_negative_int, positive_int
+from .arguments import (
+    CommandParser,
+    UsageError,
+    abbreviation_error,
+    add_command_parser,
+    long_options,
+    non_negative_int,
+    positive_int,
+)
 
+# The recipes' dataclasses, then the modules whose constants their fields name (ADAPTATION_MODES, PRECISION_OPTIONS).
 _TRAINING_SOURCES = tuple(
-    Path(__file__).resolve().parent.parent / "training" / name for name in ("recipes.py", "adaptation.py")
+    Path(__file__).resolve().parent.parent / name
+    for name in ("training/recipes.py", "training/adaptation.py", "performance.py")
 )
 _SCRIPT_CLASSES_MODULE = _TRAINING_SOURCES[0]
 CHECKPOINT_PREFIX = "checkpoint-"  # transformers.trainer_utils.PREFIX_CHECKPOINT_DIR, without importing it
@@ -184,6 +194,11 @@ class TrainingCommandParser(CommandParser):
         namespace.training_options = [*getattr(namespace, "training_options", []), *extras]
         return namespace, []
 
+    def refuse_abbreviations(self, arguments: list[str]) -> None:
+        # "--data_seed" is a TrainingArguments option, not an abbreviation of "--data_seed_offset":
+        # parse_training_command checks the options passed on against both parsers' at once.
+        pass
+
     def format_help(self) -> str:
         return super().format_help() + "\n" + training_arguments_help(self._get_formatter())
 
@@ -195,8 +210,6 @@ def add_training_command_parser(
     parser = add_command_parser(subparsers, name, help_text, description)
     # The parser argparse built gains the pass-through and the longer help; it holds no other state.
     parser.__class__ = TrainingCommandParser
-    # "--data_seed" (TrainingArguments) must not be taken for an abbreviation of "--data_seed_offset".
-    parser.allow_abbrev = False
     parser.add_argument(
         "--output-dir", "--output_dir", dest="output_dir", required=True,
         help="the run's folder: checkpoints while training, then the final artefacts, each written whole",
@@ -259,7 +272,13 @@ def parse_training_command(script_class: type, args: argparse.Namespace):
 
     script_args = script_class(**{option.name: getattr(args, option.name) for option in script_options(script_class.__name__)})
     argv = [*args.training_options, "--output_dir", args.output_dir]
-    parser = OptionsParser(TrainingArguments)
+    # Abbreviations are refused: the preset's value would silently win over an option the user wrote.
+    parser = OptionsParser(TrainingArguments, allow_abbrev=False)
+    command_parser = add_training_command_parser(None, "options", "", "", script_class.__name__)
+    abbreviated = abbreviation_error(args.training_options,
+                                     long_options(parser) + long_options(command_parser))
+    if abbreviated is not None:
+        raise UsageError(abbreviated)
     try:
         argv += deepspeed_on_cpu_options(argv)
         training_args, remaining = parser.parse_args_into_dataclasses(argv, return_remaining_strings=True)

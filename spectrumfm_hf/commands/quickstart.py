@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .arguments import add_command_parser, non_negative_int, positive_int
+from .arguments import add_command_parser, add_precision_option, command_precision, non_negative_int, positive_int
 from .pretrain import check_output_dir, clear_output_dir
 
 SUMMARY_FILE = "summary.md"
@@ -67,6 +67,7 @@ def quickstart_command_parser(subparsers: argparse._SubParsersAction | None = No
     for field in fields(QuickstartBudget):
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=positive_int, default=field.default,
                             help=_BUDGET_HELP[field.name])
+    add_precision_option(parser)
     parser.set_defaults(func=quickstart_command)
     return parser
 
@@ -81,6 +82,8 @@ def shipped_base_model() -> str | None:
 def quickstart_command(args: argparse.Namespace) -> int:
     """Run the quick start and print where its figures and summary are."""
     check_output_dir(args.output_dir, resume=False, overwrite=args.overwrite, resumable=False)
+    precision = command_precision(args)
+    from ..training.callbacks import EpochSummaryCallback
     from ..training.presets import preset_training_arguments
     from ..training.recipes import (
         FinetuningScriptArguments,
@@ -101,11 +104,13 @@ def quickstart_command(args: argparse.Namespace) -> int:
         pretrain_dir = output_dir / "pretrain"
         summary = run_pretraining(
             PretrainingScriptArguments(num_train_examples=args.pretraining_examples,
-                                       num_validation_examples=args.pretraining_validation_examples),
-            preset_training_arguments(str(pretrain_dir), "small-cpu", "pretraining", seed=args.seed,
+                                       num_validation_examples=args.pretraining_validation_examples,
+                                       precision=args.precision),
+            preset_training_arguments(str(pretrain_dir), "small-cpu", "pretraining", precision, seed=args.seed,
                                       num_train_epochs=args.pretraining_epochs, eval_on_start=True,
                                       logging_steps=LOGGING_STEPS),
             command=_command_line(args),
+            progress=EpochSummaryCallback(),
         )
         losses = summary["validation_losses"]
         _plot_pretraining_losses(pretrain_dir)
@@ -117,12 +122,14 @@ def quickstart_command(args: argparse.Namespace) -> int:
         steps.append(("pre-training", f"skipped: shipped weights '{SHIPPED_BASE}'", "", 0.0))
     print(f"spectrumfm quickstart: fine-tuning a LoRA AMC adapter on {args.finetuning_examples} generated captures")
     finetune_dir = output_dir / "amc-lora"
-    script_args = FinetuningScriptArguments(task="amc", pretrained_model=base, num_examples=args.finetuning_examples)
+    script_args = FinetuningScriptArguments(task="amc", pretrained_model=base, num_examples=args.finetuning_examples,
+                                            precision=args.precision)
     summary = run_finetuning(
         script_args,
-        preset_training_arguments(str(finetune_dir), "small-cpu", "classification", seed=args.seed,
+        preset_training_arguments(str(finetune_dir), "small-cpu", "classification", precision, seed=args.seed,
                                   num_train_epochs=args.finetuning_epochs, logging_steps=LOGGING_STEPS),
         command=_command_line(args),
+        progress=EpochSummaryCallback(min_snr_db=script_args.min_snr_db),
     )
     test = summary["test"]
     high_snr = test[f"test_accuracy_snr_ge_{script_args.min_snr_db:g}db"]
@@ -156,6 +163,8 @@ def _command_line(args: argparse.Namespace) -> str:
     for field in fields(QuickstartBudget):
         if getattr(args, field.name) != field.default:
             words += [f"--{field.name.replace('_', '-')}", str(getattr(args, field.name))]
+    if args.precision is not None:
+        words += ["--precision", args.precision]
     return " ".join(words + (["--from-scratch"] if args.from_scratch else []))
 
 

@@ -3,8 +3,9 @@
 * Data: :class:`IQFeatureTransform` (for ``Dataset.with_transform``),
   :class:`SpectrumFMDataCollator`, :class:`SpectrumFMPretrainingCollator` (the eq. 20 mask)
   and :func:`split_stream_for_process` for streaming data across ranks.
-* Recipes: :data:`PRESETS` and :func:`preset_training_arguments`; the precision from the
-  hardware with :func:`choose_precision`.
+* Recipes: :data:`PRESETS` and :func:`preset_training_arguments` (with the fastest AdamW,
+  :func:`adamw_implementation`); the precision from the hardware, or forced by ``--precision``
+  or ``SPECTRUMFM_PRECISION``, with :func:`choose_precision`.
 * Trainers: :func:`pretraining_trainer`, :func:`finetuning_trainer` (plain ``Trainer`` objects).
 * Metrics: local ``evaluate`` modules (:func:`load_metric`, :func:`classification_compute_metrics`)
   and seeded, stratified :func:`few_shot_subset` training sets.
@@ -30,7 +31,7 @@ from .adaptation import (
     spectrumfm_lora_config,
 )
 from .anomaly import anomaly_scores, calibrate_anomaly_threshold, fit_normal_statistics
-from .callbacks import LOSS_PARTS, LossPartsCallback, PrecisionRecordCallback
+from .callbacks import LOSS_PARTS, EpochSummaryCallback, LossPartsCallback, PrecisionRecordCallback
 from .data import (
     IQFeatureTransform,
     SpectrumFMDataCollator,
@@ -44,9 +45,9 @@ from .distributed import DeepSpeedLaunchError, FSDPDeviceError, deepspeed_on_cpu
 from .few_shot import FEW_SHOT_FRACTIONS, FewShotError, few_shot_subset
 from .metrics import METRIC_NAMES, MetricNameError, classification_compute_metrics, load_metric, metric_path
 from .model_interface import LORA_TARGET_MODULES, MODEL_INPUT_NAMES, task_head_modules
-from .precision import PrecisionChoice, choose_precision, cpu_flags
-from .presets import PRESETS, PresetError, TrainingPreset, get_preset, preset_training_arguments
-from .trainers import finetuning_trainer, pretraining_trainer
+from .precision import PrecisionChoice, choose_precision, cpu_flags, training_precision
+from .presets import PRESETS, PresetError, TrainingPreset, adamw_implementation, get_preset, preset_training_arguments
+from .trainers import finetuning_trainer, pretraining_trainer, replace_log_printing
 
 __all__ = [
     "ADAPTATION_MODES",
@@ -74,10 +75,12 @@ __all__ = [
     "load_metric",
     "metric_path",
     "pretraining_trainer",
+    "replace_log_printing",
     "IQFeatureTransform",
     "LORA_TARGET_MODULES",
     "LOSS_PARTS",
     "LossPartsCallback",
+    "EpochSummaryCallback",
     "MODEL_INPUT_NAMES",
     "PRESETS",
     "PrecisionChoice",
@@ -87,8 +90,10 @@ __all__ = [
     "SpectrumFMPretrainingCollator",
     "TrainingDataError",
     "TrainingPreset",
+    "adamw_implementation",
     "choose_precision",
     "cpu_flags",
+    "training_precision",
     "get_preset",
     "last_real_symbol",
     "preset_training_arguments",

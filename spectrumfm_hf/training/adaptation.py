@@ -91,13 +91,31 @@ def count_parameters(model: nn.Module) -> ParameterCount:
     return ParameterCount(trainable, sum(parameter.numel() for parameter in model.parameters()))
 
 
+def save_task_config(peft_model: PeftModel, folder: str | os.PathLike[str]) -> None:
+    """Write the task model's ``config.json`` into an adapter folder, naming the task model's class.
+
+    The configuration came with the base checkpoint (a pre-training one, usually), so its
+    ``architectures`` names the base's class; like ``PreTrainedModel.save_pretrained``, this
+    sets it to the class that was fine-tuned (``SpectrumFMForSequenceClassification``,
+    ``SpectrumFMForAnomalyDetection``) before writing, beside the task's labels or threshold.
+
+    Args:
+        peft_model: the fine-tuned ``PeftModel`` of one task.
+        folder: the adapter folder.
+    """
+    task_model = peft_model.get_base_model()
+    task_model.config.architectures = [type(task_model).__name__]
+    task_model.config.save_pretrained(folder)
+
+
 def save_task_adapter(peft_model: PeftModel, folder: str | os.PathLike[str]) -> Path:
     """Save a task's active adapter (LoRA weights and head) with its task configuration; return its folder.
 
     PEFT writes an adapter named ``"default"`` into ``folder`` and any other into
     ``folder/<adapter name>``; the returned path is where it went. The task configuration
-    (``config.json``: number of labels, label names, anomaly threshold) goes beside the
-    adapter, so that :class:`TaskAdapterSet` can rebuild a head of the right size.
+    (``config.json``: the task model's class, number of labels, label names, anomaly threshold)
+    goes beside the adapter (:func:`save_task_config`), so that the Auto classes,
+    :class:`TaskAdapterSet` and the pipelines rebuild the right head.
 
     Args:
         peft_model: the fine-tuned ``PeftModel`` of one task.
@@ -106,7 +124,7 @@ def save_task_adapter(peft_model: PeftModel, folder: str | os.PathLike[str]) -> 
     adapter_name = peft_model.active_adapter
     peft_model.save_pretrained(folder, selected_adapters=[adapter_name])
     adapter_folder = Path(folder) if adapter_name == "default" else Path(folder) / adapter_name
-    peft_model.get_base_model().config.save_pretrained(adapter_folder)
+    save_task_config(peft_model, adapter_folder)
     return adapter_folder
 
 

@@ -4,7 +4,9 @@
 a :class:`ModelEvaluation` (its metrics as a JSON-ready dict, and the arrays the figures are
 drawn from); :func:`write_evaluation_figures` draws one or several evaluations on the same
 test split with :mod:`spectrumfm_hf.plots`. ``spectrumfm evaluate`` and the fine-tuning recipe
-both go through these two functions, so their metrics and figures agree.
+both go through these two functions, so their metrics and figures agree: the same batches in the
+same order, in the same precision (:func:`~spectrumfm_hf.performance.choose_precision`), on the
+model as it is saved (:func:`model_as_saved`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
+from ..performance import PrecisionChoice, choose_precision
 from .data import IQFeatureTransform
 from .metrics import load_metric
 
@@ -78,8 +81,29 @@ def _check_columns(dataset, columns: Sequence[str]) -> None:
         raise EvaluationError("the test split is empty; expected at least one example")
 
 
+def model_as_saved(trainer):
+    """The model ``trainer`` trained, computing as its saved artefact does once loaded (``spectrumfm evaluate``).
+
+    For mixed precision, ``accelerate`` wraps the model's forward in autocast while training and
+    leaves it wrapped: the model would then compute in bf16 whatever precision its evaluation
+    asks for. The wrapper is removed (:func:`evaluate_model` applies the precision itself), and a
+    LoRA adapter is merged into the weights in place, as the pipelines load it (its saved
+    weights do not change). Call it once training is over.
+
+    Args:
+        trainer: the ``Trainer`` after ``train()``.
+    """
+    from peft import PeftModel
+
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    if isinstance(model, PeftModel) and model.peft_config[model.active_adapter].peft_type == "LORA":
+        model.merge_adapter()
+    return model
+
+
 @torch.no_grad()
-def _window_outputs(model, dataset, feature_extractor, embedding_rows: np.ndarray, batch_size: int):
+def _window_outputs(model, dataset, feature_extractor, embedding_rows: np.ndarray, batch_size: int,
+                    precision: PrecisionChoice):
     """Per window: logits (or anomaly scores), source row, and the embeddings of ``embedding_rows``."""
     transform = IQFeatureTransform(feature_extractor)
     was_training = model.training
@@ -91,8 +115,9 @@ def _window_outputs(model, dataset, feature_extractor, embedding_rows: np.ndarra
         input_values, attention_mask, counts = transform.windows(dataset[start : start + batch_size]["iq"])
         window_rows = np.repeat(np.arange(start, start + len(counts)), counts)
         mask = torch.from_numpy(attention_mask.astype(np.int64)).to(device)
-        output = model(input_values=torch.from_numpy(input_values).to(device), attention_mask=mask,
-                       output_hidden_states=True)
+        with precision.autocast():
+            output = model(input_values=torch.from_numpy(input_values).to(device), attention_mask=mask,
+                           output_hidden_states=True)
         score = output.anomaly_score if hasattr(output, "anomaly_score") and output.anomaly_score is not None else output.logits
         outputs.append(score.float().cpu().numpy())
         rows.append(window_rows)
@@ -116,7 +141,8 @@ def _embedding_rows(num_rows: int, windows_per_row: int, seed: int, max_windows:
 
 
 def evaluate_model(model, feature_extractor, test, task: str, class_names: Sequence[str], min_snr_db: float = 10.0,
-                   batch_size: int = 256, seed: int = 0, max_embedding_windows: int = EMBEDDING_WINDOWS) -> ModelEvaluation:
+                   batch_size: int = 256, seed: int = 0, max_embedding_windows: int = EMBEDDING_WINDOWS,
+                   precision: PrecisionChoice | None = None) -> ModelEvaluation:
     """Score ``model`` on every window of ``test`` and compute the paper's metrics.
 
     Classification (``amc``, ``amc24``, ``wtc``, ``ss``): accuracy, weighted precision/recall/F1,
@@ -135,6 +161,8 @@ def evaluate_model(model, feature_extractor, test, task: str, class_names: Seque
         batch_size: captures per forward.
         seed: seed of the windows sampled for the embedding map.
         max_embedding_windows: at most this many windows' embeddings are kept.
+        precision: what the model computes in; :func:`~spectrumfm_hf.performance.choose_precision`
+            for the model's device when None. Figures compare across runs only in one precision.
     """
     if task not in (*CLASSIFICATION_TASKS, "ad"):
         raise EvaluationError(f"task must be one of {(*CLASSIFICATION_TASKS, 'ad')}, got {task!r}")
@@ -143,7 +171,10 @@ def evaluate_model(model, feature_extractor, test, task: str, class_names: Seque
     test = test.with_format("numpy")
     windows_per_row = int(IQFeatureTransform(feature_extractor).windows(test[:1]["iq"])[2][0])
     chosen_rows = _embedding_rows(len(test), windows_per_row, seed, max_embedding_windows)
-    scores, rows, embeddings, embedding_rows = _window_outputs(model, test, feature_extractor, chosen_rows, batch_size)
+    if precision is None:
+        precision = choose_precision(device=next(model.parameters()).device.type)
+    scores, rows, embeddings, embedding_rows = _window_outputs(model, test, feature_extractor, chosen_rows, batch_size,
+                                                               precision)
     labels = np.asarray(test["label"]).astype(np.int64)
     window_labels = labels[rows]
     evaluation = ModelEvaluation(metrics={"windows": int(rows.size), "captures": len(test)}, class_names=list(class_names),
@@ -259,7 +290,8 @@ TASK_NAMES = {
 
 
 def run_metrics_record(evaluation: ModelEvaluation, task: str, dataset: Mapping[str, str], seed: int,
-                       training: Mapping[str, Any], min_snr_db: float = 10.0) -> dict[str, Any]:
+                       training: Mapping[str, Any], min_snr_db: float = 10.0,
+                       precision: PrecisionChoice | None = None) -> dict[str, Any]:
     """A ``run_metrics.json`` record (schema of :mod:`spectrumfm_hf.hub`) of an evaluation on a test split.
 
     Args:
@@ -270,6 +302,8 @@ def run_metrics_record(evaluation: ModelEvaluation, task: str, dataset: Mapping[
         training: how the model was trained (``command``, ``data``, ``steps``, ``wall_time_s``,
             ``hardware``, ``precision``, ``final_losses``).
         min_snr_db: threshold of the high-SNR accuracy, dB.
+        precision: the precision the evaluation computed in, recorded as ``evaluation_precision``
+            (the schema ignores extra keys); left out when None.
     """
     metric_type, name, value, condition = headline_metric(evaluation, task, min_snr_db)
     metrics = [{"type": metric_type, "name": name, "value": value, **({"config": condition} if condition else {})}]
@@ -292,6 +326,7 @@ def run_metrics_record(evaluation: ModelEvaluation, task: str, dataset: Mapping[
         "metrics": metrics,
         "seed": int(seed),
         "training": dict(training),
+        **({"evaluation_precision": precision.as_dict()} if precision is not None else {}),
     }
 
 
@@ -372,12 +407,14 @@ def load_saved_run(path: str | os.PathLike[str], task: str) -> SavedRun:
 
 def evaluate_saved_runs(runs: Sequence[SavedRun], task: str, test, class_names: Sequence[str],
                         output_dir: str | os.PathLike[str], data: Mapping[str, str], min_snr_db: float = 10.0,
-                        seed: int = 0) -> dict[str, Any]:
+                        seed: int = 0, precision: PrecisionChoice | None = None) -> dict[str, Any]:
     """Evaluate saved runs on one test split; write figures, ``evaluation.json`` and ``run_metrics*.json``.
 
     A run whose folder holds its training record (``finetuning_summary.json``) gets a
     ``run_metrics.json`` (``run_metrics_<name>.json`` when several runs are evaluated) in the
-    schema ``spectrumfm push`` builds cards from. Returns the ``evaluation.json`` record.
+    schema ``spectrumfm push`` builds cards from. Both files record the precision the models
+    computed in, on its device; in the precision a fine-tuning run chose, the figures are that
+    run's own. Returns the ``evaluation.json`` record.
 
     Args:
         runs: from :func:`load_saved_run`, names unique.
@@ -388,14 +425,18 @@ def evaluate_saved_runs(runs: Sequence[SavedRun], task: str, test, class_names: 
         data: the ``dataset`` section of the records (name, type, split, config) and how the split was made.
         min_snr_db: threshold of the high-SNR accuracy, dB.
         seed: seed of the embedding subsample and t-SNE.
+        precision: what the models compute in, and on which device;
+            :func:`~spectrumfm_hf.performance.choose_precision` when None.
     """
     import json
 
     output_dir = Path(output_dir)
     if len({run.name for run in runs}) != len(runs):
         raise EvaluationError(f"runs must have unique names, got {[run.name for run in runs]}")
-    evaluations = {run.name: evaluate_model(run.model, run.feature_extractor, test, task, class_names,
-                                            min_snr_db=min_snr_db, seed=seed) for run in runs}
+    precision = choose_precision() if precision is None else precision
+    evaluations = {run.name: evaluate_model(run.model.to(precision.device), run.feature_extractor, test, task,
+                                            class_names, min_snr_db=min_snr_db, seed=seed, precision=precision)
+                   for run in runs}
     figures = write_evaluation_figures(evaluations, task, output_dir,
                                        log_histories={run.name: run.log_history for run in runs if run.log_history},
                                        seed=seed)
@@ -407,11 +448,11 @@ def evaluate_saved_runs(runs: Sequence[SavedRun], task: str, test, class_names: 
             continue
         file_name = "run_metrics.json" if len(runs) == 1 else f"run_metrics_{run.name}.json"
         record = run_metrics_record(evaluations[run.name], task, dataset, int(run.summary.get("data_seed", seed)),
-                                    training, min_snr_db)
+                                    training, min_snr_db, precision=precision)
         (output_dir / file_name).write_text(json.dumps(record, indent=2) + "\n")
         run_metrics[run.name] = file_name
     record = {
-        "task": task, "split": "test", "data": dict(data),
+        "task": task, "split": "test", "data": dict(data), "precision": precision.as_dict(),
         "models": {run.name: {"artefact": str(run.artefact), **evaluations[run.name].metrics} for run in runs},
         "figures": {name: Path(path).name for name, path in figures.items()},
         "run_metrics": run_metrics,

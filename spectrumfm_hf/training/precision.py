@@ -1,42 +1,37 @@
-"""Training precision chosen from the hardware: bf16 only where it runs fast, fp32 otherwise.
+"""Training precision: the package's one choice (:func:`choose_precision`), and what a ``Trainer`` really computes in.
 
 bf16 matrix multiplies are fast on CUDA GPUs that support them and on CPUs with AMX tiles
 (``amx_bf16``). A CPU with AVX512-BF16 alone converts and accumulates in software and runs
 bf16 autocast slower than fp32; without either it is tens of times slower. The flags are
-read from the machine, never assumed.
+read from the machine, never assumed. ``--precision`` or ``SPECTRUMFM_PRECISION`` force
+``fp32`` or ``bf16`` instead (see :func:`spectrumfm_hf.performance.choose_precision`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
-import torch
-
-from ..performance import CPUFeatures, cpu_features, preferred_dtype
+from ..performance import (
+    PRECISION_ENVIRONMENT_VARIABLE,
+    PRECISION_OPTIONS,
+    PrecisionChoice,
+    PrecisionError,
+    SlowPrecisionWarning,
+    choose_precision,
+    cpu_features,
+)
 
 PRECISIONS = ("bf16", "fp32")
 
-
-@dataclass(frozen=True)
-class PrecisionChoice:
-    """The precision a run uses and why.
-
-    Attributes:
-        precision: ``"bf16"`` or ``"fp32"``.
-        device: ``"cuda"`` or ``"cpu"``.
-        reason: the hardware facts the choice rests on.
-    """
-
-    precision: str
-    device: str
-    reason: str
-
-    def training_arguments(self) -> dict[str, bool]:
-        """``TrainingArguments`` keywords for this precision (``bf16``, ``fp16``, ``use_cpu``)."""
-        return {"bf16": self.precision == "bf16", "fp16": False, "use_cpu": self.device == "cpu"}
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+__all__ = [
+    "PRECISIONS",
+    "PRECISION_ENVIRONMENT_VARIABLE",
+    "PRECISION_OPTIONS",
+    "PrecisionChoice",
+    "PrecisionError",
+    "SlowPrecisionWarning",
+    "choose_precision",
+    "cpu_flags",
+    "training_precision",
+]
 
 
 def cpu_flags(cpuinfo_path: str = "/proc/cpuinfo") -> frozenset[str]:
@@ -44,27 +39,21 @@ def cpu_flags(cpuinfo_path: str = "/proc/cpuinfo") -> frozenset[str]:
     return cpu_features(cpuinfo_path).flags
 
 
-def choose_precision(
-    cuda_available: bool | None = None, cuda_bf16: bool | None = None, flags: frozenset[str] | None = None
-) -> PrecisionChoice:
-    """bf16 on a CUDA GPU that supports it or a CPU with AMX; fp32 otherwise.
+def training_precision(args, requested: str | None = None) -> PrecisionChoice:
+    """The precision a ``Trainer`` with ``args`` computes in, and why.
 
-    The CPU rule is :func:`spectrumfm_hf.performance.preferred_dtype`'s, the one the whole
-    package uses; this adds the device and the ``TrainingArguments`` keywords a run needs.
+    :func:`choose_precision` of ``requested``, the choice ``args`` were built with (see
+    :func:`~spectrumfm_hf.training.preset_training_arguments`), unless ``args`` say otherwise
+    (``--bf16`` or ``--fp16`` given to the Trainer): then what they say, as forced by them.
 
     Args:
-        cuda_available: whether a CUDA device is used; detected when None.
-        cuda_bf16: whether that device supports bf16; detected when None.
-        flags: CPU feature flags; read from the machine when None.
+        args: the run's ``TrainingArguments``.
+        requested: the run's ``--precision`` (one of ``auto``, ``fp32``, ``bf16``), or None.
     """
-    if cuda_available is None:
-        cuda_available = torch.cuda.is_available()
-    if cuda_available:
-        if cuda_bf16 is None:
-            cuda_bf16 = torch.cuda.is_bf16_supported()
-        if cuda_bf16:
-            return PrecisionChoice("bf16", "cuda", "CUDA device with bf16 support")
-        return PrecisionChoice("fp32", "cuda", "CUDA device without bf16 support")
-    features = cpu_features() if flags is None else CPUFeatures(model_name="this CPU", flags=frozenset(flags))
-    choice = preferred_dtype("cpu", features)
-    return PrecisionChoice("bf16" if choice.uses_bf16 else "fp32", "cpu", choice.reason)
+    choice = choose_precision(requested, "cpu" if args.use_cpu else None)
+    used = "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
+    if used == choice.precision:
+        return choice
+    reason = (f"{used} set by the TrainingArguments (bf16={args.bf16}, fp16={args.fp16}) over the "
+              f"choice of {choice.precision} ({choice.reason})")
+    return PrecisionChoice(used, choice.device, reason, forced=True)

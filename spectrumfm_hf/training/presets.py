@@ -8,6 +8,7 @@ evaluations without improvement (Algorithm 1); test data never selects anything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,6 @@ PRESETS: dict[str, TrainingPreset] = {
             "warmup_steps are overridden (e.g. 'cosine' and 0.05)."
         ),
         training=dict(
-            optim="adamw_torch",
             learning_rate=1e-3,
             weight_decay=0.0,
             per_device_train_batch_size=256,
@@ -76,7 +76,6 @@ PRESETS: dict[str, TrainingPreset] = {
         model=dict(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_hidden_layers=4,
                    norm_placement="pre"),
         training=dict(
-            optim="adamw_torch",
             learning_rate=1e-3,
             weight_decay=0.0,
             per_device_train_batch_size=64,
@@ -89,6 +88,34 @@ PRESETS: dict[str, TrainingPreset] = {
         num_validation_examples=2_048,
     ),
 }
+
+
+@functools.lru_cache(maxsize=None)
+def fused_adamw_available(device: str) -> bool:
+    """Whether torch's fused AdamW kernel runs on ``device`` (``"cpu"``, ``"cuda"``): one optimiser step is tried."""
+    import torch
+
+    parameter = torch.zeros(4, device=device, requires_grad=True)
+    parameter.grad = torch.ones_like(parameter)
+    try:
+        torch.optim.AdamW([parameter], fused=True).step()
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def adamw_implementation(device: str) -> str:
+    """``TrainingArguments.optim`` of the fastest AdamW on ``device``: ``adamw_torch_fused`` where it runs.
+
+    The fused kernel updates every parameter tensor in one pass instead of about ten operator
+    calls each, with the same mathematics; where it does not run, the per-parameter
+    ``adamw_torch``. ``examples/results/optimizer/`` holds the measured update times, and
+    ``tests/training/test_optimizer.py`` keeps the two updates alike.
+
+    Args:
+        device: the device type the run trains on (``"cpu"`` or ``"cuda"``).
+    """
+    return "adamw_torch_fused" if fused_adamw_available(device) else "adamw_torch"
 
 
 def get_preset(name: str) -> TrainingPreset:
@@ -105,15 +132,17 @@ def preset_training_arguments(
     precision: PrecisionChoice | None = None,
     **overrides: Any,
 ) -> TrainingArguments:
-    """``TrainingArguments`` of a preset for pre-training or fine-tuning, with the hardware's precision.
+    """``TrainingArguments`` of a preset for pre-training or fine-tuning, in the run's precision, with the fastest AdamW.
 
     Args:
         output_dir: where checkpoints and logs go.
         preset: a name in :data:`PRESETS`.
         task: ``"pretraining"`` (the symbol mask stands in for labels, so that evaluation
             computes ``eval_loss``) or ``"classification"`` / ``"anomaly"``.
-        precision: the precision to use; :func:`choose_precision` when None.
-        overrides: any ``TrainingArguments`` keyword, applied last.
+        precision: the precision to use; :func:`choose_precision` when None (the hardware's, unless
+            ``SPECTRUMFM_PRECISION`` forces one).
+        overrides: any ``TrainingArguments`` keyword, applied last (``optim="adamw_torch"`` for the
+            unfused AdamW).
     """
     if task not in ("pretraining", "classification", "anomaly"):
         raise PresetError(f"task must be 'pretraining', 'classification' or 'anomaly', got {task!r}")
@@ -134,6 +163,7 @@ def preset_training_arguments(
         report_to="none",
         dataloader_num_workers=0,
         seed=0,
+        optim=adamw_implementation(precision.device),
     )
     settings.update(get_preset(preset).training)
     settings.update(precision.training_arguments())

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from transformers import HfArgumentParser, TrainingArguments, set_seed
+from transformers import HfArgumentParser, TrainerCallback, TrainingArguments, set_seed
 
 from spectrumfm_hf import (
     SpectrumFMConfig,
@@ -29,6 +29,7 @@ from spectrumfm_hf import (
     SpectrumFMForPretraining,
     SpectrumFMForSequenceClassification,
 )
+from spectrumfm_hf.commands.arguments import abbreviation_error, long_options
 from spectrumfm_hf.data import (
     AMCGenerator,
     AnomalyDetectionGenerator,
@@ -44,12 +45,12 @@ from .adaptation import ADAPTATION_MODES, adapt_model, adapter_size_bytes, count
 from .anomaly import calibrate_anomaly_threshold, fit_normal_statistics
 from .data import IQFeatureTransform, window_rows
 from .distributed import deepspeed_on_cpu_options, keep_configured_state
-from .evaluation import evaluate_model, run_metrics_record, write_evaluation_figures
+from .evaluation import evaluate_model, model_as_saved, run_metrics_record, write_evaluation_figures
 from .few_shot import few_shot_subset
 from .metrics import classification_compute_metrics
-from .precision import choose_precision
+from .precision import PRECISION_OPTIONS, choose_precision, training_precision
 from .presets import PresetError, get_preset, preset_training_arguments
-from .trainers import finetuning_trainer, pretraining_trainer
+from .trainers import finetuning_trainer, pretraining_trainer, replace_log_printing
 
 ADAPTATION_NAMES = {"lora": "LoRA", "full": "full fine-tuning", "probe": "linear probe"}
 
@@ -59,6 +60,9 @@ TASKS = ("amc", "amc24", "wtc", "ss", "ad")
 AMC_DATA_PRESETS = ("broad", "rml2016.10a-recipe", "torchsig", "clean")
 """``amc``: RML2016.10a's 11 modulations; ``amc24``: RML2018.01A's 24; ``wtc``: 7 wireless
 technologies; ``ss``: spectrum sensing (vacant / occupied); ``ad``: anomaly detection."""
+PRECISION_HELP = ("Precision of training and evaluation: auto follows the hardware (bf16 on a CUDA GPU with native "
+                  "bf16 or a CPU with AMX, fp32 otherwise), fp32 or bf16 force one; SPECTRUMFM_PRECISION when unset, "
+                  "else auto.")
 
 
 @dataclass
@@ -76,6 +80,7 @@ class PretrainingScriptArguments:
     mask_seed: int = field(default=0, metadata={"help": "Seed of the eq. 20 symbol masks."})
     streaming: bool = field(default=False, metadata={"help": "Generate the training corpus while training (needs --max_steps)."})
     config_overrides: str = field(default="{}", metadata={"help": "JSON of SpectrumFMConfig arguments over the preset's."})
+    precision: str | None = field(default=None, metadata={"help": PRECISION_HELP, "choices": PRECISION_OPTIONS})
 
 
 @dataclass
@@ -97,6 +102,7 @@ class FinetuningScriptArguments:
     min_snr_db: float = field(default=10.0, metadata={"help": "Report accuracy at and above this SNR, dB."})
     false_alarm_rate: float = field(default=0.01, metadata={"help": "Anomaly detection: false-alarm rate of the threshold."})
     anomaly_score: str = field(default="mahalanobis", metadata={"help": "Anomaly detection: score windows by the Mahalanobis distance of their embedding from the training windows' (fitted after training) or by the reconstruction error of eq. 29.", "choices": ("mahalanobis", "reconstruction")})
+    precision: str | None = field(default=None, metadata={"help": PRECISION_HELP, "choices": PRECISION_OPTIONS})
 
 
 def explicit_options(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
@@ -108,8 +114,13 @@ def explicit_options(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
 def parse_script_arguments(script_class: type, argv: Sequence[str] | None) -> tuple[Any, TrainingArguments]:
     """Parse ``argv`` into the script's dataclass and ``TrainingArguments``, the preset under the command line."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Abbreviations are refused: explicit_options knows options by their full names, so the
+    # preset's value would silently win over an abbreviated one.
+    parser = HfArgumentParser((script_class, TrainingArguments), allow_abbrev=False)
+    abbreviated = abbreviation_error(argv, long_options(parser))
+    if abbreviated is not None:
+        raise ValueError(abbreviated)
     argv += deepspeed_on_cpu_options(argv)
-    parser = HfArgumentParser((script_class, TrainingArguments))
     script_args, training_args = parser.parse_args_into_dataclasses(argv)
     given = explicit_options(parser, argv) & set(TrainingArguments.__dataclass_fields__)
     return script_args, with_preset(script_args, training_args, given)
@@ -131,7 +142,9 @@ def with_preset(script_args: Any, training_args: TrainingArguments, given: set[s
         if script_args.streaming:
             # Each rank generates its own shards of the stream instead of rank 0 generating for all.
             overrides.setdefault("accelerator_config", {"dispatch_batches": False})
-    return preset_training_arguments(training_args.output_dir, script_args.preset, task, **keep_configured_state(overrides))
+    precision = choose_precision(script_args.precision)
+    return preset_training_arguments(training_args.output_dir, script_args.preset, task, precision,
+                                     **keep_configured_state(overrides))
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:
@@ -222,7 +235,7 @@ def _command_line(command: str | None) -> str:
 
 
 def run_pretraining(script_args: PretrainingScriptArguments, training_args: TrainingArguments,
-                    command: str | None = None) -> dict[str, Any]:
+                    command: str | None = None, progress: TrainerCallback | None = None) -> dict[str, Any]:
     """Pre-train on the generated pre-training mixture; save the model, feature extractor and a summary.
 
     Resumes from ``training_args.resume_from_checkpoint`` when set (the data are regenerated from
@@ -234,6 +247,8 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
         script_args: the corpus, the model size and the seeds.
         training_args: e.g. from :func:`parse_script_arguments`.
         command: the command line recorded in ``run_metrics.json``; this process's when None.
+        progress: prints the run's progress in place of ``Trainer``'s log dictionaries (e.g. an
+            :class:`~.callbacks.EpochSummaryCallback`); None keeps ``Trainer``'s printing.
 
     Returns the summary: first and best validation losses, their relative fall, wall time,
     precision and seeds (also written to ``<output_dir>/pretraining_summary.json``).
@@ -257,9 +272,11 @@ def run_pretraining(script_args: PretrainingScriptArguments, training_args: Trai
     # Seeded before the weights are drawn, so that a command repeats its run, and a resumed run its first part.
     set_seed(training_args.seed)
     model = SpectrumFMForPretraining(config)
-    precision = choose_precision()
+    precision = training_precision(training_args, script_args.precision)
     trainer = pretraining_trainer(model, extractor, training_args, train, validation, mask_seed=script_args.mask_seed,
                                   early_stopping_patience=preset.early_stopping_patience, precision=precision)
+    if progress is not None:
+        replace_log_printing(trainer, progress)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     wall_s = time.perf_counter() - start
@@ -373,7 +390,7 @@ def dataset_description(generator, num_samples_per_capture: int, seed: int) -> d
 
 
 def run_finetuning(script_args: FinetuningScriptArguments, training_args: TrainingArguments,
-                   command: str | None = None) -> dict[str, Any]:
+                   command: str | None = None, progress: TrainerCallback | None = None) -> dict[str, Any]:
     """Fine-tune one task on generated data and evaluate it on its held-out test split.
 
     Classification reports test accuracy, weighted precision/recall/F1 and accuracy per SNR;
@@ -388,6 +405,8 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
         script_args: the task, encoder, adaptation and data.
         training_args: e.g. from :func:`parse_script_arguments`.
         command: the command line recorded in ``run_metrics.json``; this process's when None.
+        progress: prints the run's progress in place of ``Trainer``'s log dictionaries (e.g. an
+            :class:`~.callbacks.EpochSummaryCallback`); None keeps ``Trainer``'s printing.
 
     Returns the summary with seeds, sizes and wall time.
     """
@@ -413,13 +432,15 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
     # TaskAdapterSet gives it the task's name when it is loaded beside the others.
     model = adapt_model(model, script_args.adaptation, lora)
     parameters = count_parameters(model)
-    precision = choose_precision()
+    precision = training_precision(training_args, script_args.precision)
     compute_metrics = None if is_anomaly else classification_compute_metrics(
         np.asarray(validation["snr_db"]), script_args.min_snr_db)
     trainer = finetuning_trainer(model, extractor, training_args, train, None if is_anomaly else validation,
                                  compute_metrics=compute_metrics, label_column=None if is_anomaly else "label",
                                  early_stopping_patience=get_preset(script_args.preset).early_stopping_patience,
                                  precision=precision)
+    if progress is not None:
+        replace_log_printing(trainer, progress)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     wall_s = time.perf_counter() - start
@@ -429,18 +450,22 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
         "trainable_parameters": parameters.trainable, "total_parameters": parameters.total,
         "trainable_share": parameters.trainable_share, "precision": precision.as_dict(), "wall_s": wall_s,
     }
+    # From here on the model computes as `spectrumfm evaluate` computes with the saved artefact, so
+    # that both give the same figures: in the run's precision, LoRA merged.
+    model = model_as_saved(trainer)
     if is_anomaly:
-        if script_args.anomaly_score == "mahalanobis":
-            # Fitted on the training windows; the threshold is then set on the held-out ones.
-            summary["normal_statistics_windows"] = fit_normal_statistics(model, train, extractor)
-        threshold = calibrate_anomaly_threshold(model, validation, extractor, script_args.false_alarm_rate)
+        with precision.autocast():
+            if script_args.anomaly_score == "mahalanobis":
+                # Fitted on the training windows; the threshold is then set on the held-out ones.
+                summary["normal_statistics_windows"] = fit_normal_statistics(model, train, extractor)
+            threshold = calibrate_anomaly_threshold(model, validation, extractor, script_args.false_alarm_rate)
         test_generator, test = anomaly_test_split(script_args.num_examples, seed, script_args.num_samples)
         test = test.with_format("numpy")
     else:
         test_generator = generator
     # The test split is scored once, after training: it never feeds early stopping or selection.
     evaluation = evaluate_model(model, extractor, test, script_args.task, generator.class_names,
-                                min_snr_db=script_args.min_snr_db, seed=seed)
+                                min_snr_db=script_args.min_snr_db, seed=seed, precision=precision)
     if is_anomaly:
         flagged = evaluation.window_scores > threshold
         summary.update(threshold=threshold, false_alarm_rate=float(flagged[evaluation.window_anomalous == 0].mean()),
@@ -461,7 +486,7 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
         f"{script_args.few_shot_fraction:.0%} of the training labels, data seed {seed}", wall_s, precision)
     summary["test_data"] = dataset_description(test_generator, samples, seed + 1 if is_anomaly else seed)
     record = run_metrics_record(evaluation, script_args.task, summary["test_data"], training_args.seed,
-                                summary["training_record"], script_args.min_snr_db)
+                                summary["training_record"], script_args.min_snr_db, precision=precision)
     name = f"SpectrumFM, {ADAPTATION_NAMES[script_args.adaptation]}"
 
     def write(staging: Path) -> None:
@@ -477,6 +502,7 @@ def run_finetuning(script_args: FinetuningScriptArguments, training_args: Traini
                                            log_histories={name: trainer.state.log_history}, seed=seed)
         summary["figures"] = {figure: Path(path).name for figure, path in figures.items()}
         _write_json(staging / "evaluation.json", {"split": "test", "data": summary["test_data"],
+                                                   "precision": precision.as_dict(),
                                                    "models": {name: evaluation.metrics}})
         _write_json(staging / "finetuning_summary.json", summary)
 

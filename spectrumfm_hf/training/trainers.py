@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+from transformers import (
+    EarlyStoppingCallback,
+    PrinterCallback,
+    ProgressCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+)
+from transformers.trainer import DEFAULT_PROGRESS_CALLBACK
 
 from .callbacks import LossPartsCallback, PrecisionRecordCallback
 from .data import SpectrumFMDataCollator, SpectrumFMPretrainingCollator
-from .precision import PrecisionChoice, choose_precision
+from .precision import PrecisionChoice, training_precision
 
 
 def _callbacks(args: TrainingArguments, patience: int | None, precision: PrecisionChoice | None) -> list:
-    callbacks: list = [PrecisionRecordCallback(choose_precision() if precision is None else precision)]
+    callbacks: list = [PrecisionRecordCallback(training_precision(args) if precision is None else precision)]
     if patience is not None and args.load_best_model_at_end and args.eval_strategy != "no":
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=patience))
     return callbacks
@@ -48,7 +56,7 @@ def pretraining_trainer(
         eval_dataset: validation rows; never test data.
         mask_seed: seed of the symbol masks.
         early_stopping_patience: evaluations without improvement before stopping; None never stops early.
-        precision: recorded in the run folder; :func:`choose_precision` when None.
+        precision: recorded in the run folder; what ``args`` compute in when None.
     """
     collator = SpectrumFMPretrainingCollator(feature_extractor, mask_ratio=model.config.mask_ratio, seed=mask_seed)
     callbacks = [LossPartsCallback(model), *_callbacks(args, early_stopping_patience, precision)]
@@ -84,7 +92,7 @@ def finetuning_trainer(
         compute_metrics: e.g. :func:`~spectrumfm_hf.training.classification_compute_metrics`.
         label_column: column of class indices; None for anomaly detection.
         early_stopping_patience: evaluations without improvement before stopping; None never stops early.
-        precision: recorded in the run folder; :func:`choose_precision` when None.
+        precision: recorded in the run folder; what ``args`` compute in when None.
     """
     return Trainer(
         model=model,
@@ -95,3 +103,17 @@ def finetuning_trainer(
         compute_metrics=compute_metrics,
         callbacks=_callbacks(args, early_stopping_patience, precision),
     )
+
+
+def replace_log_printing(trainer: Trainer, printer: TrainerCallback) -> Trainer:
+    """Have ``printer`` (e.g. an :class:`~.callbacks.EpochSummaryCallback`) report ``trainer``'s progress.
+
+    ``Trainer`` prints every log dictionary whole (``PrinterCallback`` with ``disable_tqdm``,
+    ``ProgressCallback`` beside its progress bars otherwise, its notebook form in Jupyter): all are
+    removed, bars included. The dictionaries stay in ``trainer.state.log_history``, which the
+    recipes save to the run folder's ``trainer_state.json``. Returns ``trainer``.
+    """
+    for callback_class in {PrinterCallback, ProgressCallback, DEFAULT_PROGRESS_CALLBACK}:
+        trainer.remove_callback(callback_class)
+    trainer.add_callback(printer)
+    return trainer

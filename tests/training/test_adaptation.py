@@ -4,6 +4,7 @@ import pytest
 import torch
 from peft import PeftModel
 from peft.tuners.lora import LoraLayer
+from transformers import AutoConfig
 
 from spectrumfm_hf import (
     SpectrumFMForAnomalyDetection,
@@ -87,6 +88,17 @@ def test_saved_adapter_is_a_small_share_of_the_model(tmp_path):
     assert adapter_size_bytes(folder) == (tmp_path / "adapter_model.safetensors").stat().st_size
     assert (folder / "config.json").is_file()
     assert 0 < count_parameters(model).trainable_share < 1
+
+
+@pytest.mark.parametrize("task_class", [SpectrumFMForSequenceClassification, SpectrumFMForAnomalyDetection])
+def test_saved_adapter_config_names_its_task_model_not_the_pretraining_checkpoint(tmp_path, task_class):
+    SpectrumFMForPretraining(tiny_config()).save_pretrained(tmp_path / "pretrained")
+    task_model = task_class.from_pretrained(tmp_path / "pretrained", id2label={0: "vacant", 1: "occupied"},
+                                            anomaly_threshold=0.25)
+    folder = save_task_adapter(adapt_model(task_model, "lora"), tmp_path / "adapter")
+    config = AutoConfig.from_pretrained(folder)
+    assert config.architectures == [task_class.__name__]
+    assert config.id2label == {0: "vacant", 1: "occupied"} and config.anomaly_threshold == 0.25
 
 
 def _adapter_set(tmp_path, windows):

@@ -74,7 +74,8 @@ def test_resuming_from_a_checkpoint_repeats_the_uninterrupted_losses(tmp_path):
 def test_run_folder_records_the_precision(tmp_path):
     trainer = _trainer(tmp_path, max_steps=1)
     trainer.train()
-    assert json.loads((tmp_path / "precision.json").read_text()) == {"precision": "fp32", "device": "cpu", "reason": "test"}
+    assert json.loads((tmp_path / "precision.json").read_text()) == {"precision": "fp32", "device": "cpu", "reason": "test",
+                                                                     "forced": False}
 
 
 def test_resumed_weights_equal_the_uninterrupted_weights(tmp_path):

@@ -4,11 +4,17 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from transformers import HfArgumentParser, TrainingArguments
 
-from spectrumfm_hf import SpectrumFMForSequenceClassification
-from spectrumfm_hf.training.recipes import PretrainingScriptArguments, explicit_options, parse_script_arguments
+from spectrumfm_hf import SpectrumFMForAnomalyDetection, SpectrumFMForSequenceClassification
+from spectrumfm_hf.training.recipes import (
+    FinetuningScriptArguments,
+    PretrainingScriptArguments,
+    explicit_options,
+    parse_script_arguments,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import finetune  # noqa: E402
@@ -42,19 +48,39 @@ def test_lora_fine_tuning_script_starts_from_the_pretrained_encoder_and_saves_th
         "--task", "amc", "--pretrained_model", str(folder), "--output_dir", str(tmp_path), "--num_examples", "220",
         "--num_samples", "32", "--num_train_epochs", "1", *QUIET,
     ])
-    assert 0.0 <= summary["test"]["test_accuracy"] <= 1.0
-    assert "test_accuracy_snr_ge_10db" in summary["test"]
+    adapter_config = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
+    assert summary["pretrained_model"] == adapter_config["base_model_name_or_path"] == str(folder)
+    # LoRA trains adapters and the head only: the pre-trained encoder stays as loaded.
+    assert 0.0 < summary["trainable_share"] < 0.5
     assert summary["adapter_size_bytes"] == (tmp_path / "adapter" / "adapter_model.safetensors").stat().st_size
+    # The test accuracy is that of the 44 held-out captures (20 % of 220), one window each.
+    (metrics,) = json.loads((tmp_path / "evaluation.json").read_text())["models"].values()
+    assert metrics["captures"] == metrics["windows"] == 44
+    assert summary["test"]["test_accuracy"] == metrics["accuracy"]
+    assert 44 * metrics["accuracy"] == pytest.approx(round(44 * metrics["accuracy"]))
 
 
-def test_anomaly_script_calibrates_the_threshold_and_reports_auc_per_interference(pretrained, tmp_path):
+def test_anomaly_script_calibrates_the_threshold_and_reports_auc_per_interference(pretrained, tmp_path, monkeypatch):
     folder, _ = pretrained
+    calibrations = []
+    calibrate = SpectrumFMForAnomalyDetection.calibrate_threshold
+
+    def recording(model, normal_scores, false_alarm_rate=0.01):
+        calibrations.append((np.asarray(normal_scores, dtype=np.float64), false_alarm_rate))
+        return calibrate(model, normal_scores, false_alarm_rate)
+
+    monkeypatch.setattr(SpectrumFMForAnomalyDetection, "calibrate_threshold", recording)
     summary = finetune.main([
         "--task", "ad", "--pretrained_model", str(folder), "--output_dir", str(tmp_path), "--num_examples", "200",
         "--num_samples", "32", "--num_train_epochs", "1", "--false_alarm_rate", "0.1", *QUIET,
     ])
     assert set(summary["test"]["auc_per_interference"]) == {"single_tone", "multi_tone", "aliased_10mhz", "aliased_30mhz"}
-    assert summary["threshold"] > 0
+    # Calibrated once, on the 20 held-out normal windows (10 % of 200): the threshold is their
+    # 90th percentile, above which 2 of the 20 lie.
+    ((scores, false_alarm_rate),) = calibrations
+    assert false_alarm_rate == 0.1 and scores.shape == (20,)
+    assert summary["threshold"] == pytest.approx(np.quantile(scores, 0.9))
+    assert int((scores > summary["threshold"]).sum()) == 2
 
 
 def test_command_line_options_override_the_preset_and_the_rest_come_from_it(tmp_path):
@@ -64,6 +90,12 @@ def test_command_line_options_override_the_preset_and_the_rest_come_from_it(tmp_
     assert training_args.learning_rate == 5e-4
     assert training_args.per_device_train_batch_size == 256
     assert training_args.eval_on_start
+
+
+@pytest.mark.parametrize("script_class", [PretrainingScriptArguments, FinetuningScriptArguments])
+def test_abbreviated_option_is_refused_rather_than_overridden_by_the_preset(script_class, tmp_path):
+    with pytest.raises(ValueError, match="^--learning_r: abbreviated options are not accepted; write --learning_rate in full$"):
+        parse_script_arguments(script_class, ["--output_dir", str(tmp_path), "--learning_r", "5e-4"])
 
 
 def test_explicit_options_accept_the_equals_form():
@@ -88,4 +120,7 @@ def test_technology_captures_longer_than_a_window_are_classified_window_by_windo
         "--num_samples", "64", "--num_train_epochs", "1", *QUIET,
     ])
     # Two 32-symbol windows per 64-sample capture: metrics need one SNR per window, or they raise.
-    assert 0.0 <= summary["test"]["test_accuracy_snr_ge_10db"] <= 1.0
+    (metrics,) = json.loads((tmp_path / "evaluation.json").read_text())["models"].values()
+    assert metrics["captures"] == 28 and metrics["windows"] == 56
+    assert 56 * metrics["accuracy"] == pytest.approx(round(56 * metrics["accuracy"]))
+    assert summary["test"]["test_accuracy_snr_ge_10db"] == metrics["accuracy_snr_ge_10db"]

@@ -941,6 +941,8 @@ class SpectrumFMModel(SpectrumFMPreTrainedModel):
         symbol_mask: torch.Tensor | None = None,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
+        capture_index: torch.Tensor | None = None,
+        window_start: torch.Tensor | None = None,
     ) -> BaseModelOutput:
         r"""
         Args:
@@ -950,6 +952,9 @@ class SpectrumFMModel(SpectrumFMPreTrainedModel):
             symbol_mask: (B, N), 1 for visible symbols, 0 for symbols masked out (m in eq. 20):
                 masked symbols are zeroed in the input and hidden as attention keys (eq. 21).
             return_dict: ``False`` returns a tuple of the non-None fields.
+            capture_index, window_start: the window positions the feature extractor returns with
+                ``return_window_positions=True``; accepted so that its output can be passed whole,
+                and not used.
         """
         output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
         output_hidden_states = (
@@ -1031,6 +1036,8 @@ class SpectrumFMForPretraining(SpectrumFMPreTrainedModel):
         generator: torch.Generator | None = None,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
+        capture_index: torch.Tensor | None = None,
+        window_start: torch.Tensor | None = None,
     ) -> SpectrumFMForPretrainingOutput:
         r"""
         Args:
@@ -1041,6 +1048,9 @@ class SpectrumFMForPretraining(SpectrumFMPreTrainedModel):
                 passes it. Drawn by ``self.masking`` with ratio ``config.mask_ratio`` when not given.
             generator: random generator for the drawn mask, for reproducible masking.
             return_dict: ``False`` returns a tuple of the non-None fields.
+            capture_index, window_start: the window positions the feature extractor returns with
+                ``return_window_positions=True``; accepted so that its output can be passed whole,
+                and not used.
         """
         check_input_values(input_values, self.config)
         batch_size, num_symbols, _ = input_values.shape
@@ -1167,6 +1177,8 @@ class SpectrumFMForSequenceClassification(SpectrumFMPreTrainedModel):
         labels: torch.Tensor | None = None,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
+        capture_index: torch.Tensor | None = None,
+        window_start: torch.Tensor | None = None,
     ) -> SequenceClassifierOutput:
         r"""
         Args:
@@ -1174,6 +1186,9 @@ class SpectrumFMForSequenceClassification(SpectrumFMPreTrainedModel):
                 0/1 targets (multi-label) or (B, num_labels) values (regression; (B,) too when
                 ``num_labels == 1``); when given, the loss is returned.
             return_dict: ``False`` returns a tuple of the non-None fields.
+            capture_index, window_start: the window positions the feature extractor returns with
+                ``return_window_positions=True``; accepted so that its output can be passed whole,
+                and not used.
         """
         outputs = self.spectrumfm(
             input_values,
@@ -1279,12 +1294,17 @@ class SpectrumFMForAnomalyDetection(SpectrumFMPreTrainedModel):
         attention_mask: torch.Tensor | None = None,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
+        capture_index: torch.Tensor | None = None,
+        window_start: torch.Tensor | None = None,
     ) -> SpectrumFMAnomalyDetectionOutput:
         r"""
         Args:
             input_values: (B, N, C) normalised windows.
             attention_mask: (B, N), 1 for real symbols, 0 for padding after them; padding is not scored.
             return_dict: ``False`` returns a tuple of the non-None fields.
+            capture_index, window_start: the window positions the feature extractor returns with
+                ``return_window_positions=True``; accepted so that its output can be passed whole,
+                and not used.
         """
         outputs = self.spectrumfm(
             input_values,
