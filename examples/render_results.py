@@ -611,6 +611,31 @@ def render_shipped_adapter_fit() -> str:
     )
 
 
+ABLATION = ROOT / "examples" / "results" / "ablation_amc"
+
+
+@renderer("ablation-amc", "examples/results/ablation_amc/*.json")
+def render_ablation_amc() -> str:
+    with _examples_on_path():
+        from ablation_amc import load_results, summary_table
+
+    results = load_results(ABLATION)
+    if not results:
+        return f"{UNRECORDED}; `python examples/ablation_amc.py --rungs ...` writes it\n"
+    first = results[0]
+    scale = first["scale"]
+    machines = sorted({f"{result['machine']['threads']} thread, {result['machine']['cpu']}" for result in results})
+    return (
+        f"From a random initialisation, fully supervised, on {scale['examples_per_pair']} training windows per (class, "
+        f"SNR) at {scale['snr_db'][0]:g} to {scale['snr_db'][-1]:g} dB in 4 dB steps ({scale['classes']} classes, "
+        f"{scale['window']} samples), {scale['validation_examples_per_pair']} per (class, SNR) for validation (which "
+        f"selects the epoch) and {scale['test_examples_per_pair']} for test, {scale['epochs']} epochs unless the rung "
+        f"says otherwise; {'; '.join(machines)}, fp32. Each row's command is `python examples/ablation_amc.py --rungs "
+        f"RUNG --presets PRESET --seeds SEED` (the files in {source(ABLATION)}; `--report` draws "
+        f"`accuracy_vs_snr.png` beside them).\n\n" + summary_table(results) + "\n"
+    )
+
+
 # -- regions ----------------------------------------------------------------------------------
 
 

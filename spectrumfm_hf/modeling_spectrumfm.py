@@ -141,7 +141,16 @@ def check_input_values(input_values, config: SpectrumFMConfig) -> None:
         return
     if not torch.isfinite(input_values).all():
         raise SpectrumFMInputError("input_values contains NaN or Inf")
-    if config.validate_input_range:
+    if config.validate_input_range and config.input_normalisation == "unit-power":
+        # Mean power 1 over N symbols bounds every magnitude by sqrt(N).
+        peak, bound = float(input_values.abs().max()), math.sqrt(num_symbols) + INPUT_RANGE_TOLERANCE
+        if peak > bound:
+            raise SpectrumFMInputError(
+                f"input_values must be I/Q windows at unit mean power (input_normalisation='unit-power'), whose "
+                f"magnitudes stay below sqrt({num_symbols}) = {bound:.3g}, got a value of magnitude {peak:.4g}; "
+                "prepare IQ with SpectrumFMFeatureExtractor(representation='iq-unit-power')"
+            )
+    elif config.validate_input_range:
         low, high = float(input_values.min()), float(input_values.max())
         if low < -INPUT_RANGE_TOLERANCE or high > 1.0 + INPUT_RANGE_TOLERANCE:
             raise SpectrumFMInputError(
@@ -533,22 +542,47 @@ class SpectrumFMNextSlotHead(nn.Module):
 
 
 class SpectrumFMClassificationHead(nn.Module):
-    """Eq. 26: an RNN over the latent sequence, its final state over the real symbols, dropout, linear -> logits."""
+    """Eq. 26: an RNN over the latent sequence, its final state over the real symbols, dropout, linear -> logits.
+
+    ``config.classifier_pooling`` replaces the RNN's final state by the mean (`"mean"`) or a
+    learned softmax-weighted mean (`"attention"`) of the latent over the real symbols.
+    """
 
     def __init__(self, config: SpectrumFMConfig):
         super().__init__()
+        self.pooling = config.classifier_pooling
         self.bidirectional = config.classifier_bidirectional
-        self.rnn = _make_rnn(
-            config.classifier_rnn_type, config.hidden_size, config.classifier_hidden_size,
-            bidirectional=config.classifier_bidirectional,
-        )
+        # CODEPATH: "rnn" is the paper's eq. 26; "mean" and "attention" pool the latent directly.
+        if self.pooling == "rnn":
+            self.rnn = _make_rnn(
+                config.classifier_rnn_type, config.hidden_size, config.classifier_hidden_size,
+                bidirectional=config.classifier_bidirectional,
+            )
+            directions = 2 if config.classifier_bidirectional else 1
+            pooled_size = directions * config.classifier_hidden_size
+        else:
+            self.rnn = None
+            pooled_size = config.hidden_size
+        self.attention_score = nn.Linear(config.hidden_size, 1) if self.pooling == "attention" else None
         self.dropout = nn.Dropout(config.classifier_dropout)
-        directions = 2 if config.classifier_bidirectional else 1
-        self.linear = nn.Linear(directions * config.classifier_hidden_size, config.num_labels)
+        self.linear = nn.Linear(pooled_size, config.num_labels)
 
     def pool(self, latent: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
-        """The RNN's final state over each window's real symbols, (B, directions * hidden)."""
+        """The summary of each window's real symbols, (B, pooled size)."""
         batch_size, num_symbols, _ = latent.shape
+        if self.pooling != "rnn":
+            if self.pooling == "attention":
+                scores = self.attention_score(latent).squeeze(-1)
+                if attention_mask is not None:
+                    scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
+                weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(latent.dtype)
+            else:
+                weights = (
+                    torch.full((batch_size, num_symbols), 1.0 / num_symbols, dtype=latent.dtype, device=latent.device)
+                    if attention_mask is None
+                    else attention_mask.to(latent.dtype) / attention_mask.sum(dim=1, keepdim=True).clamp(min=1)
+                )
+            return torch.einsum("bn,bnd->bd", weights, latent)
         if self.bidirectional:
             if attention_mask is not None:
                 lengths = attention_mask.long().sum(dim=1).clamp(min=1).cpu()

@@ -233,6 +233,29 @@ def test_iq_representation_of_a_zero_power_window_is_filled_or_refused_by_name()
         SpectrumFMFeatureExtractor(window_length=64, representation="iq", constant_window="error")(silent)
 
 
+def test_unit_power_representation_keeps_the_envelopes_spread_at_unit_mean_power():
+    rng = np.random.default_rng(0)
+    noise = 40.0 * (rng.standard_normal(64) + 1j * rng.standard_normal(64))
+    tone = 0.01 * np.exp(2j * np.pi * 0.05 * np.arange(64))
+    extractor = SpectrumFMFeatureExtractor(window_length=64, representation="iq-unit-power")
+    values = extractor(np.concatenate([noise, tone]))["input_values"]
+    np.testing.assert_allclose((values**2).sum(axis=-1).mean(axis=1), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(values[0, :, 0] + 1j * values[0, :, 1], noise / np.sqrt(np.mean(np.abs(noise) ** 2)),
+                               rtol=1e-5, atol=1e-6)
+    magnitude = np.hypot(values[..., 0], values[..., 1])
+    np.testing.assert_allclose(magnitude[1], 1.0, rtol=1e-5)  # a constant envelope stays on the unit circle
+    assert magnitude[0].std() > 0.3  # noise keeps its spread, which min-max scaling would discard
+
+
+def test_unit_power_representation_counts_only_real_symbols_and_zeroes_silent_windows():
+    extractor = SpectrumFMFeatureExtractor(window_length=32, representation="iq-unit-power")
+    out = extractor(np.concatenate([np.zeros(32), 2.0 * np.ones(8)]).astype(np.complex64))
+    np.testing.assert_array_equal(out["input_values"][0], 0.0)
+    np.testing.assert_allclose(out["input_values"][1, :8, 0], 1.0, rtol=1e-6)  # power over the 8 real symbols
+    np.testing.assert_array_equal(out["input_values"][1, 8:], 0.0)
+    np.testing.assert_array_equal(out["attention_mask"][1], [1] * 8 + [0] * 24)
+
+
 def test_representation_survives_save_and_load(tmp_path):
     SpectrumFMFeatureExtractor(representation="iq").save_pretrained(tmp_path)
     assert SpectrumFMFeatureExtractor.from_pretrained(tmp_path).representation == "iq"

@@ -15,6 +15,7 @@ from spectrumfm_hf import (
     SpectrumFMInputTypeError,
     SpectrumFMModel,
 )
+from spectrumfm_hf.configuration_spectrumfm import SpectrumFMConfigError
 from spectrumfm_hf.modeling_spectrumfm import (
     SpectrumFMCheckpointError,
     SpectrumFMEncoderLayer,
@@ -276,6 +277,53 @@ def test_classification_pools_the_last_real_symbol(windows):
         torch.testing.assert_close(
             model(padded, attention_mask=attention_mask).logits, model(windows[:, :20]).logits, rtol=1e-4, atol=1e-5
         )
+
+
+def test_mean_pooling_is_the_mean_of_the_real_symbols_latent(windows):
+    model = SpectrumFMForSequenceClassification(tiny_config(classifier_pooling="mean")).eval()
+    assert model.classifier.rnn is None and not any("rnn" in name for name, _ in model.named_parameters())
+    attention_mask = torch.ones(4, 32, dtype=torch.bool)
+    attention_mask[:, 20:] = False
+    latent = model.spectrumfm(windows, attention_mask=attention_mask).last_hidden_state
+    expected = model.classifier.linear(latent[:, :20].mean(dim=1))
+    torch.testing.assert_close(model(windows, attention_mask=attention_mask).logits, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "attention"])
+def test_pooled_heads_ignore_padding(pooling, windows):
+    model = SpectrumFMForSequenceClassification(tiny_config(classifier_pooling=pooling)).eval()
+    attention_mask = torch.ones(4, 32, dtype=torch.long)
+    attention_mask[:, 20:] = 0
+    padded = windows.clone()
+    padded[:, 20:] = 0.7  # whatever padding holds must not reach the logits
+    torch.testing.assert_close(
+        model(padded, attention_mask=attention_mask).logits, model(windows[:, :20]).logits, rtol=1e-4, atol=1e-5
+    )
+
+
+def test_attention_pooling_is_the_softmax_of_the_learned_scores_over_real_symbols(windows):
+    model = SpectrumFMForSequenceClassification(tiny_config(classifier_pooling="attention")).eval()
+    attention_mask = torch.ones(4, 32, dtype=torch.bool)
+    attention_mask[:, 24:] = False
+    latent = model.spectrumfm(windows, attention_mask=attention_mask).last_hidden_state
+    scores = model.classifier.attention_score(latent[:, :24]).squeeze(-1)
+    expected = (torch.softmax(scores, dim=1)[..., None] * latent[:, :24]).sum(dim=1)
+    torch.testing.assert_close(model.classifier.pool(latent, attention_mask), expected, rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(expected, latent[:, :24].mean(dim=1), atol=1e-3)  # not the plain mean
+
+
+def test_unit_power_models_refuse_unscaled_iq_and_take_the_extractors_windows():
+    from spectrumfm_hf import SpectrumFMFeatureExtractor
+
+    model = SpectrumFMForSequenceClassification(tiny_config(input_normalisation="unit-power")).eval()
+    capture = 300.0 * torch.randn(64, dtype=torch.complex64, generator=torch.Generator().manual_seed(1))
+    inputs = SpectrumFMFeatureExtractor(window_length=32, representation="iq-unit-power")(capture.numpy(),
+                                                                                      return_tensors="pt")
+    assert model(**inputs).logits.shape == (2, 3)
+    with pytest.raises(SpectrumFMInputError, match=r"unit mean power.*sqrt\(32\)"):
+        model(torch.view_as_real(capture.reshape(2, 32)))
+    with pytest.raises(SpectrumFMConfigError, match="input_normalisation"):
+        tiny_config(input_normalisation="z-score")
 
 
 @pytest.mark.parametrize("position_embedding_type", ["sinusoidal", "relative"])

@@ -130,6 +130,8 @@ POSITION_EMBEDDING_TYPES = ("sinusoidal", "relative")
 NORM_PLACEMENTS = ("post", "pre")
 CONV_NORMS = ("none", "batch_norm")
 RNN_TYPES = ("lstm", "gru")
+CLASSIFIER_POOLINGS = ("rnn", "mean", "attention")
+INPUT_NORMALISATIONS = ("min-max", "unit-power")
 ANOMALY_SCORES = ("reconstruction", "mahalanobis")
 """Anomaly scores: eq. 29's reconstruction MSE, or the Mahalanobis distance of a window's
 pooled embedding from the normal windows' (fitted after training)."""
@@ -203,10 +205,16 @@ class SpectrumFMConfig(PretrainedConfig):
         mask_ratio (`float`, defaults to 0.15):
             Pre-training mask ratio r (eq. 20): each symbol is masked with probability r.
             The authors' code uses 0.3.
+        input_normalisation (`str`, defaults to `"min-max"`):
+            How the windows the model takes are scaled: `"min-max"`, each channel into [0, 1]
+            (eq. 7; the feature extractor's `"amplitude-phase"` and `"iq"` representations), or
+            `"unit-power"`, I and Q at unit mean power per window (its `"iq-unit-power"`).
         validate_input_range (`bool`, defaults to `True`):
-            Refuse ``input_values`` outside [0, 1] (give or take 0.01): the model is defined on
-            min-max normalised windows (eq. 7), and un-normalised IQ would otherwise pass
-            silently (or overflow). Turn off to train on another normalisation.
+            Refuse ``input_values`` outside the range of ``input_normalisation``: [0, 1] (give or
+            take 0.01) for min-max windows; magnitudes above sqrt(N), which no window of unit
+            mean power over N symbols reaches, for unit-power windows. Un-normalised IQ (ADC
+            counts, say) would otherwise pass silently or overflow. Turn off to train on another
+            normalisation.
         input_noise_std (`float`, defaults to 0.0):
             Standard deviation of Gaussian noise added to the normalised input while training
             (1e-3 in the authors' code).
@@ -226,6 +234,11 @@ class SpectrumFMConfig(PretrainedConfig):
             Bidirectional classifier RNN (the authors' code uses a bidirectional GRU).
         classifier_hidden_size (`int`, *optional*):
             Hidden size of the classifier RNN; defaults to ``hidden_size`` (W_f is d x C in eq. 26).
+        classifier_pooling (`str`, defaults to `"rnn"`):
+            How the classification head summarises the latent sequence: `"rnn"`, the final state
+            of the RNN above over the real symbols (eq. 26); `"mean"`, the mean of the latent
+            over the real symbols; `"attention"`, a softmax-weighted mean with one learned score
+            per symbol. `"mean"` and `"attention"` build no RNN.
         classifier_dropout (`float`, defaults to 0.1):
             Dropout before the classifier's linear layer.
         anomaly_threshold (`float`, *optional*):
@@ -264,6 +277,7 @@ class SpectrumFMConfig(PretrainedConfig):
         initializer_range: float = 0.02,
         mask_ratio: float = 0.15,
         validate_input_range: bool = True,
+        input_normalisation: str = "min-max",
         input_noise_std: float = 0.0,
         reconstruction_loss_weight: float = 1.0,
         next_slot_loss_weight: float = 1.0,
@@ -273,6 +287,7 @@ class SpectrumFMConfig(PretrainedConfig):
         classifier_bidirectional: bool = False,
         classifier_hidden_size: int | None = None,
         classifier_dropout: float = 0.1,
+        classifier_pooling: str = "rnn",
         anomaly_threshold: float | None = None,
         anomaly_false_alarm_rate: float | None = None,
         anomaly_score: str = "reconstruction",
@@ -296,6 +311,7 @@ class SpectrumFMConfig(PretrainedConfig):
         self.initializer_range = initializer_range
         self.mask_ratio = mask_ratio
         self.validate_input_range = validate_input_range
+        self.input_normalisation = input_normalisation
         self.input_noise_std = input_noise_std
         self.reconstruction_loss_weight = reconstruction_loss_weight
         self.next_slot_loss_weight = next_slot_loss_weight
@@ -305,6 +321,7 @@ class SpectrumFMConfig(PretrainedConfig):
         self.classifier_bidirectional = classifier_bidirectional
         self.classifier_hidden_size = classifier_hidden_size if classifier_hidden_size is not None else hidden_size
         self.classifier_dropout = classifier_dropout
+        self.classifier_pooling = classifier_pooling
         self.anomaly_threshold = anomaly_threshold
         self.anomaly_false_alarm_rate = anomaly_false_alarm_rate
         self.anomaly_score = anomaly_score
@@ -354,6 +371,8 @@ class SpectrumFMConfig(PretrainedConfig):
             "next_slot_rnn_type": RNN_TYPES,
             "classifier_rnn_type": RNN_TYPES,
             "anomaly_score": ANOMALY_SCORES,
+            "classifier_pooling": CLASSIFIER_POOLINGS,
+            "input_normalisation": INPUT_NORMALISATIONS,
         }
         for name, allowed in choices.items():
             check.choice(name, getattr(self, name), allowed)

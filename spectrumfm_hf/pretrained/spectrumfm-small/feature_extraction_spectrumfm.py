@@ -18,8 +18,9 @@ from .configuration_spectrumfm import OptionChecker, SpectrumFMInputError, Spect
 
 LAST_WINDOW_MODES = ("pad", "drop")
 CONSTANT_WINDOW_MODES = ("fill", "error")
-REPRESENTATIONS = ("amplitude-phase", "iq")
-"""Window representations: the paper's amplitude and phase (eq. 4-7), or the I and Q rails."""
+REPRESENTATIONS = ("amplitude-phase", "iq", "iq-unit-power")
+"""Window representations: the paper's amplitude and phase (eq. 4-7), the I and Q rails scaled
+into [0, 1] by the window's peak, or the I and Q rails at unit mean power."""
 RETURN_TENSOR_TYPES = ("np", "pt")
 PADDING_SIDES = ("right",)
 """Where a short last window's padding goes: after its real symbols, the only layout the models
@@ -240,6 +241,22 @@ def rails_normalise(real: np.ndarray, imag: np.ndarray, shift: np.ndarray,
     return ((real / scale + 1.0) / 2.0, silent), ((imag / scale + 1.0) / 2.0, silent)
 
 
+def unit_power_normalise(real: np.ndarray, imag: np.ndarray, shift: np.ndarray,
+                         valid: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(W, N) I and Q -> ((I, zero power), (Q, zero power)), divided by the window's RMS magnitude
+    over its real symbols, so that each window has unit mean power; zero power is (W, 1).
+
+    Unlike min-max or peak scaling, the envelope's spread survives: a constant-envelope signal
+    stays on the unit circle while a QAM or noise window keeps its peak-to-average ratio.
+    """
+    real, imag = np.ldexp(real, shift), np.ldexp(imag, shift)
+    power = np.where(valid, real * real + imag * imag, 0.0).sum(axis=1, keepdims=True)
+    power /= np.maximum(valid.sum(axis=1, keepdims=True), 1)
+    silent = power == 0.0
+    scale = np.sqrt(np.where(silent, 1.0, power))
+    return (real / scale, silent), (imag / scale, silent)
+
+
 _CHECK = OptionChecker(SpectrumFMInputError, SpectrumFMInputTypeError)
 
 
@@ -281,6 +298,10 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
             mapped to [0, 1] as ``(x / peak + 1) / 2``, so that the constellation keeps its shape
             (no per-rail scaling) and a phase wrap is no jump. The model takes either, since
             both are two channels in [0, 1]; a model must be used with the one it was trained on.
+            `"iq-unit-power"`: the I and Q rails divided by the window's RMS magnitude, so that
+            every window has unit mean power and keeps its envelope's spread (min-max and peak
+            scaling discard it). Values are not bounded to [0, 1]: a model for it has
+            ``input_normalisation="unit-power"``. A silent window becomes zeros.
         constant_window (`str`, defaults to `"fill"`):
             What a window channel without variation (max == min, e.g. a zero-power window or a
             constant envelope) becomes: `"fill"` gives every real symbol of that channel the
@@ -354,6 +375,9 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
         if self.representation == "iq":
             channels = rails_normalise(window_real, window_imag, shift, valid)
             names = ("I", "Q")
+        elif self.representation == "iq-unit-power":
+            channels = unit_power_normalise(window_real, window_imag, shift, valid)
+            names = ("I", "Q")
         else:
             channels = (
                 min_max_normalise(values, valid, self.constant_tolerance)
@@ -369,7 +393,10 @@ class SpectrumFMFeatureExtractor(SequenceFeatureExtractor):
                     "(max == min, e.g. zero power), which normalisation cannot scale; "
                     "use constant_window='fill' to give it a defined value"
                 )
-            normalised = np.where(constant, self.constant_fill_value, normalised)
+            # A silent window has no power to scale: peak and min-max scaling give it the fill
+            # value, unit power gives it zeros (its value for a silent window).
+            fill = 0.0 if self.representation == "iq-unit-power" else self.constant_fill_value
+            normalised = np.where(constant, fill, normalised)
             out_values[:, :, channel] = np.where(valid, normalised, self.padding_value)
         out_mask[...] = valid
 
