@@ -16,11 +16,22 @@ Scale (the defaults): 150 training windows per (class, SNR) at -10..18 dB in 4 d
 (13,200 windows), 30 per (class, SNR) for validation, 100 per (class, SNR) for test, 8 epochs,
 RML2016.10a's 11 classes, 128 samples per window. Model selection uses the validation split
 only (the epoch with the lowest validation loss); the test split is scored once, at the end.
+
+The ``authors-classifier`` rungs train the SpectrumFM authors' own classifier (``ConformerClassifier``
+in ``Model/model.py`` of github.com/ChunyuLiu188/SpectrumFM, written against commit 298f7d4) as a
+reference, with this ladder's data, loop and budget. That repository has no licence, so none of its
+code is in this one: the script imports it from a checkout given by ``--authors-repo`` (or
+``SPECTRUMFM_AUTHORS_REPO``). Its ``Model/model.py`` needs ``einops`` besides our dependencies.
+
+    git clone https://github.com/ChunyuLiu188/SpectrumFM /path/to/SpectrumFM
+    python examples/ablation_amc.py --rungs authors-classifier --seeds 0 1 2 --authors-repo /path/to/SpectrumFM
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib
 import json
 import math
 import os
@@ -28,6 +39,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
@@ -52,7 +64,7 @@ class Rung:
     """One row of the ladder: a model, its input and its optimisation."""
 
     description: str
-    model: str = "conformer"  # "conformer" or "resnet"
+    model: str = "conformer"  # "conformer", "resnet" or "authors" (see build_authors_classifier())
     config: dict = field(default_factory=dict)  # SpectrumFMConfig overrides on top of the small preset
     input: str = "amplitude-phase"  # see model_input()
     patch_size: int = 1  # samples per token: P consecutive symbols' channels stacked into one token
@@ -71,6 +83,10 @@ SMALL_PRESET_OPTIMISER = dict(learning_rate=1e-3, weight_decay=0.0, batch_size=6
 # The transfer study's ResNet recipe: AdamW, one-cycle to 3e-3, batch 128, weight decay 1e-4.
 RESNET_OPTIMISER = dict(learning_rate=3e-3, weight_decay=1e-4, batch_size=128, schedule="onecycle", warmup=0.3,
                         clip=0.0)
+# The authors' amc.py: Adam (no weight decay) at a constant 1e-3, batch 256, no clipping (its scheduler is commented out).
+AUTHORS_OPTIMISER = dict(learning_rate=1e-3, weight_decay=0.0, batch_size=256, schedule="constant", warmup=0.0,
+                         clip=0.0)
+AUTHORS_REPOSITORY = "https://github.com/ChunyuLiu188/SpectrumFM"
 
 def variant(base: Rung, description: str, **changes) -> Rung:
     """``base`` with ``changes``; ``config`` and ``optimiser`` changes are merged into base's."""
@@ -90,6 +106,10 @@ UNIT_POWER = variant(MEAN_POOL, "+ I/Q rails at unit mean power instead of ampli
                      input="iq-unit-power")
 KERNEL_15 = variant(UNIT_POWER, "+ depthwise convolution kernel 15 instead of 3", config=dict(conv_kernel_size=15))
 BEST = KERNEL_15
+AUTHORS = Rung("the authors' ConformerClassifier, imported from --authors-repo, at d=64, 4 layers, 4 heads, "
+               "feed-forward 128: post-norm, half-step FFN, BatchNorm conv (kernel 3), relative positions, "
+               "dropout 0.2, LoRA r=16 trained with the rest, bidirectional GRU read at the last symbol; "
+               "log-amplitude/phase min-max input; preset optimiser", model="authors", input="log-amplitude-phase")
 
 RUNGS: dict[str, Rung] = {
     "resnet": Rung("1-D ResNet reference on raw I/Q rails (transfer study's network and recipe)", model="resnet",
@@ -131,6 +151,10 @@ RUNGS: dict[str, Rung] = {
     "best/label-smoothing": variant(BEST, "label smoothing 0.1", label_smoothing=0.1),
     "best/augment": variant(BEST, "random phase rotation, time shift and frequency offset up to 1 %",
                             augment=("phase", "shift", "frequency")),
+    # The authors' own code as a reference: a checkout of theirs, never copied here (build_authors_classifier()).
+    "authors-classifier": AUTHORS,
+    "authors-classifier/authors-optimiser": variant(AUTHORS, "the authors' optimiser: Adam at a constant 1e-3, "
+                                                    "batch 256", optimiser=AUTHORS_OPTIMISER),
 }
 
 
@@ -150,14 +174,17 @@ def model_input(iq: torch.Tensor, representation: str) -> torch.Tensor:
     """Complex windows ``(n, N)`` -> model input ``(n, N, C)``.
 
     ``rails``: raw I and Q; ``amplitude-phase``, ``iq``, ``iq-unit-power``: the feature
-    extractor's windows in that representation; ``both``: amplitude/phase and iq side by side
-    (four channels).
+    extractor's windows in that representation; ``log-amplitude-phase``: log amplitude and phase,
+    each min-max (the authors' ``iq2ap`` then ``normalize``); ``both``: amplitude/phase and iq
+    side by side (four channels).
     """
     if representation == "rails":
         return torch.view_as_real(iq).float()
     if representation == "both":
         return torch.cat([model_input(iq, "amplitude-phase"), model_input(iq, "iq")], dim=-1)
-    extractor = SpectrumFMFeatureExtractor(window_length=iq.shape[1], representation=representation)
+    log_amplitude = representation == "log-amplitude-phase"
+    extractor = SpectrumFMFeatureExtractor(window_length=iq.shape[1], log_amplitude=log_amplitude,
+                                           representation="amplitude-phase" if log_amplitude else representation)
     return extractor(iq.numpy(), return_tensors="pt")["input_values"].float()
 
 
@@ -191,9 +218,61 @@ class ConformerClassifier(nn.Module):
         return self.model(input_values=input_values).logits
 
 
-def build_model(rung: Rung, num_labels: int, channels: int) -> nn.Module:
+def import_authors_model(repo: Path | None):
+    """The authors' ``Model/model.py``, imported from their checkout ``repo``; exits with one line when it cannot be."""
+    if repo is None:
+        sys.exit(f"the authors-classifier rungs need the authors' code, which this repository does not hold (it has "
+                 f"no licence): git clone {AUTHORS_REPOSITORY}, then pass --authors-repo PATH "
+                 f"or set SPECTRUMFM_AUTHORS_REPO")
+    repo = repo.expanduser().resolve()
+    if not (repo / "Model" / "model.py").is_file():
+        sys.exit(f"--authors-repo {repo} has no Model/model.py: expected a checkout of {AUTHORS_REPOSITORY} "
+                 f"(git clone {AUTHORS_REPOSITORY})")
+    # Appended, not prepended: their top-level utils.py and dataset.py must not shadow anything else.
+    if str(repo) not in sys.path:
+        sys.path.append(str(repo))
+    try:
+        module = importlib.import_module("Model.model")
+    except ModuleNotFoundError as error:
+        sys.exit(f"the authors' Model/model.py imports {error.name}, which is not installed: pip install {error.name}")
+    if Path(module.__file__).resolve() != repo / "Model" / "model.py":
+        sys.exit(f"Model.model was imported from {module.__file__}, not from --authors-repo {repo}")
+    return module
+
+
+def build_authors_classifier(repo: Path | None, num_labels: int, channels: int) -> nn.Module:
+    """The authors' ``ConformerClassifier`` at the small preset's size, randomly initialised, every weight trainable.
+
+    Their constructor takes the sizes and fixes the rest: dropout 0.2, depthwise kernel 3 with BatchNorm,
+    post-norm with half-step feed-forward residuals, a learned relative-position bias, LoRA (r=16, alpha=32)
+    on the attention and feed-forward projections, a bidirectional GRU head read at the last symbol.
+    ``max_len`` only sizes the relative-position table: 128 gives every offset of a 128-symbol window its own
+    entry, as their 1024 does.
+    """
+    authors = import_authors_model(repo)
+    size = dict(input_dim=channels, model_dim=SMALL_PRESET_MODEL["hidden_size"],
+                num_heads=SMALL_PRESET_MODEL["num_attention_heads"], num_layers=SMALL_PRESET_MODEL["num_hidden_layers"],
+                ff_hidden_dim=SMALL_PRESET_MODEL["intermediate_size"], max_len=128)
+    # Their constructor loads their pre-trained encoder (Checkpoint/pretrain_model_full.pt, not published); the
+    # ladder trains from random initialisation, so it gets a freshly initialised encoder of the same shape.
+    random_encoder = authors.ConformerEncoder(**size).state_dict()
+    with mock.patch.object(torch, "load", return_value=random_encoder):
+        model = authors.ConformerClassifier(num_classes=num_labels, **size)
+    # It then freezes all but the LoRA adapters, for fine-tuning; the ladder trains every weight.
+    return model.requires_grad_(True)
+
+
+def authors_provenance(repo: Path) -> dict:
+    """Which code of the authors a result measured: the checkout and a hash of its ``Model/model.py``."""
+    source = (repo.expanduser().resolve() / "Model" / "model.py").read_bytes()
+    return dict(repository=AUTHORS_REPOSITORY, checkout=str(repo), model_py_sha256=hashlib.sha256(source).hexdigest())
+
+
+def build_model(rung: Rung, num_labels: int, channels: int, authors_repo: Path | None = None) -> nn.Module:
     if rung.model == "resnet":
         return SmallResNet(num_labels)
+    if rung.model == "authors":
+        return build_authors_classifier(authors_repo, num_labels, channels)
     settings = dict(SMALL_PRESET_MODEL, num_input_channels=channels * rung.patch_size,
                     max_position_embeddings=128 // rung.patch_size, num_labels=num_labels,
                     classifier_pooling=rung.head,
@@ -249,7 +328,7 @@ def run_rung(name: str, rung: Rung, preset: str, seed: int, args) -> dict:
     channels = model_input(train_iq[:1], rung.input).shape[-1]
 
     torch.manual_seed(seed)
-    model = build_model(rung, len(RML2016_10A_CLASSES), channels)
+    model = build_model(rung, len(RML2016_10A_CLASSES), channels, args.authors_repo)
     parameters = sum(p.numel() for p in model.parameters())
     batch_size = optimiser_settings["batch_size"]
     optimiser = torch.optim.AdamW(model.parameters(), lr=optimiser_settings["learning_rate"],
@@ -302,7 +381,9 @@ def run_rung(name: str, rung: Rung, preset: str, seed: int, args) -> dict:
                    test_examples_per_pair=args.test_examples_per_pair, snr_db=TRAIN_SNR_DB, epochs=epochs,
                    classes="rml2016.10a", window=128),
         machine=dict(cpu=cpu_features().model_name, threads=torch.get_num_threads(), torch=torch.__version__),
-        command=f"python examples/ablation_amc.py --rungs {name} --presets {preset} --seeds {seed}",
+        command=f"python examples/ablation_amc.py --rungs {name} --presets {preset} --seeds {seed}"
+        + (" --authors-repo PATH" if rung.model == "authors" else ""),
+        **(dict(authors_code=authors_provenance(args.authors_repo)) if rung.model == "authors" else {}),
     )
 
 
@@ -381,8 +462,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--authors-repo", type=Path, default=os.environ.get("SPECTRUMFM_AUTHORS_REPO"),
+                        help=f"a checkout of {AUTHORS_REPOSITORY}, for the authors-classifier rungs "
+                             "(default: $SPECTRUMFM_AUTHORS_REPO)")
     parser.add_argument("--report", action="store_true", help="write table.md and accuracy_vs_snr.png from the results")
     args = parser.parse_args()
+    if any(RUNGS[name].model == "authors" for name in args.rungs):
+        import_authors_model(args.authors_repo)  # a missing checkout fails here, before any data is generated
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     for preset in args.presets:
