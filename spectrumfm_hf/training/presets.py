@@ -125,6 +125,22 @@ def get_preset(name: str) -> TrainingPreset:
     return PRESETS[name]
 
 
+def deepspeed_cpu_precision(precision: PrecisionChoice, overrides: dict[str, Any]) -> PrecisionChoice:
+    """The precision of a run that trains on CPU processes with ``use_cpu=False`` (DeepSpeed on CPUs).
+
+    transformers allows bf16 with ``use_cpu=False`` only on a GPU, and DeepSpeed needs
+    ``use_cpu=False``: such a run trains in fp32. An automatic bf16 choice (a CPU with AMX)
+    falls back to fp32 and says why; bf16 asked for by name is refused in one line.
+    """
+    if precision.device != "cpu" or overrides.get("use_cpu") is not False or precision.precision != "bf16":
+        return precision
+    why = ("DeepSpeed on CPU processes trains in fp32: it needs use_cpu=False, and transformers allows bf16 "
+           "with use_cpu=False only on a GPU")
+    if precision.forced:
+        raise PresetError(f"{why}; bf16 was asked for ({precision.reason}): use --precision fp32 or auto")
+    return PrecisionChoice("fp32", "cpu", f"{why} (the hardware rule chose bf16: {precision.reason})")
+
+
 def preset_training_arguments(
     output_dir: str,
     preset: str = "small-cpu",
@@ -148,6 +164,7 @@ def preset_training_arguments(
         raise PresetError(f"task must be 'pretraining', 'classification' or 'anomaly', got {task!r}")
     precision = choose_precision() if precision is None else precision
     check_fsdp_device(precision.device)
+    precision = deepspeed_cpu_precision(precision, overrides)
     settings: dict[str, Any] = dict(
         output_dir=output_dir,
         eval_strategy="epoch",

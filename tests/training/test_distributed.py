@@ -15,6 +15,7 @@ from transformers import TrainingArguments
 
 from spectrumfm_hf import SpectrumFMForPretraining
 from spectrumfm_hf.training import PrecisionChoice, preset_training_arguments
+from spectrumfm_hf.training.presets import PresetError, deepspeed_cpu_precision
 from spectrumfm_hf.training.distributed import (
     DeepSpeedLaunchError,
     FSDPDeviceError,
@@ -42,7 +43,9 @@ def _launch_two_cpu_processes(worker: str, output_dir: Path, *arguments: str, ti
         "--config_file", str(EXAMPLES / "accelerate" / "multi_cpu_ddp.yaml"), "--main_process_port", str(_free_port()),
         str(Path(__file__).with_name(worker)), str(output_dir), *arguments,
     ]
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "OMP_NUM_THREADS": "1"}
+    # fp32 whatever the suite forces: DeepSpeed on CPU processes trains in fp32 (deepspeed_cpu_precision),
+    # and its weights are compared with the data-parallel run's to the last few ulps.
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "OMP_NUM_THREADS": "1", "SPECTRUMFM_PRECISION": "fp32"}
     result = subprocess.run(command, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     return [torch.load(output_dir / f"rank{rank}.pt") for rank in range(2)]
@@ -165,3 +168,15 @@ def test_runs_without_deepspeed_on_cpu_keep_their_overrides(monkeypatch):
     monkeypatch.setattr(distributed, "_cpu_state_configured", False)
     overrides = {"accelerator_config": {"dispatch_batches": False}}
     assert distributed.keep_configured_state(overrides) is overrides
+
+
+def test_deepspeed_on_cpu_processes_trains_in_fp32_and_refuses_bf16_asked_for_by_name():
+    automatic = PrecisionChoice("bf16", "cpu", "AMX tiles (amx_bf16)")
+    fallback = deepspeed_cpu_precision(automatic, {"use_cpu": False})
+    assert (fallback.precision, fallback.forced) == ("fp32", False)
+    assert "transformers allows bf16 with use_cpu=False only on a GPU" in fallback.reason and "amx_bf16" in fallback.reason
+    forced = PrecisionChoice("bf16", "cpu", "--precision bf16", forced=True)
+    with pytest.raises(PresetError, match=r"DeepSpeed on CPU processes trains in fp32.*use --precision fp32 or auto"):
+        deepspeed_cpu_precision(forced, {"use_cpu": False})
+    assert deepspeed_cpu_precision(forced, {}) is forced  # no DeepSpeed: bf16 stays
+    assert deepspeed_cpu_precision(PrecisionChoice("bf16", "cuda", "GPU"), {"use_cpu": False}).precision == "bf16"
