@@ -328,9 +328,13 @@ def render_pretraining_benefit() -> str:
     return (
         f"Pre-trained against random encoder at {share(benefit['label_fraction'])} of the AMC labels, seeds "
         f"{', '.join(map(str, benefit['seeds']))} (`examples/pretraining_benefit.py`, {source(BENEFIT)}, "
-        f"{_benefit_machine(benefit)}): **{arms['pretrained']['mean']:.1f} ± {arms['pretrained']['std']:.1f} % "
-        f"against {arms['random']['mean']:.1f} ± {arms['random']['std']:.1f} %** at SNR ≥ 10 dB.\n"
+        f"{_benefit_machine(benefit)}): **{_arm(arms, 'pretrained')} against {_arm(arms, 'random')}** at SNR ≥ 10 dB.\n"
     )
+
+
+def _arm(arms: dict[str, Any], name: str) -> str:
+    """One arm of the pre-training benefit study as ``"mean ± std %"``."""
+    return f"{arms[name]['mean']:.1f} ± {arms[name]['std']:.1f} %"
 
 
 def _benefit_machine(benefit: dict[str, Any]) -> str:
@@ -591,8 +595,8 @@ def render_headline_benefit() -> str:
     return (
         f"With {share(benefit['label_fraction'])} of the labels (`examples/pretraining_benefit.py`, seeds "
         f"{', '.join(map(str, benefit['seeds']))}, `broad`, {_benefit_machine(benefit)}, {source(BENEFIT)}) the "
-        f"shipped base gives {arms['pretrained']['mean']:.1f} ± {arms['pretrained']['std']:.1f} % at SNR ≥ 10 dB "
-        f"against {arms['random']['mean']:.1f} ± {arms['random']['std']:.1f} % from a random encoder.\n"
+        f"shipped base gives {_arm(arms, 'pretrained')} at SNR ≥ 10 dB against {_arm(arms, 'random')} from a random "
+        f"encoder.\n"
     )
 
 
